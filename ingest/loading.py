@@ -1,0 +1,431 @@
+"""Read one source file (text, Markdown, HTML or PDF) into pages of plain text.
+
+Every failure is a ``CorpusError`` whose French message names the file and the reason: a decree
+that cannot be read must show up in the ingestion report, never as an empty document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from bs4.element import (
+    CData,
+    Comment,
+    Declaration,
+    Doctype,
+    NavigableString,
+    PageElement,
+    ProcessingInstruction,
+    Tag,
+)
+from charset_normalizer import from_bytes
+from pypdf import PasswordType, PdfReader
+from pypdf.errors import DependencyError, PyPdfError
+
+from assistant.errors import CorpusError
+
+__all__ = [
+    "PAGE_SEPARATOR",
+    "SUPPORTED_SUFFIXES",
+    "LoadedDocument",
+    "Page",
+    "load_document",
+    "make_document",
+    "parse_header",
+]
+
+logger = logging.getLogger(__name__)
+
+# Pages are joined with a form feed: it never occurs inside extracted page text (the loader
+# turns stray ones into newlines), so page boundaries stay recoverable from the body.
+PAGE_SEPARATOR = "\f"
+
+TEXT_SUFFIXES = frozenset({".txt", ".md"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+PDF_SUFFIXES = frozenset({".pdf"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+
+# Legacy encodings tried when a file is not UTF-8. Left unrestricted, charset-normalizer
+# guesses mac_latin2 or cp1250 for short French CP1252 texts and garbles the accents.
+_LEGACY_ENCODINGS = ["cp1252", "latin_1"]
+
+# C0 controls except tab/newline/form feed/carriage return, DEL, C1 controls, and U+FFFD.
+_NON_PRINTABLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+_MAX_NON_PRINTABLE_RATIO = 0.05
+
+# ``Titre: …`` style header lines (short key, then a colon).
+_HEADER_LINE = re.compile(r"^(?P<key>[^\W\d_][\w'’ -]{0,40}?)\s*:\s?(?P<value>.*)$")
+_HEADER_END = "---"
+_MAX_HEADER_LINES = 100
+
+# Where a complete PDF ends; a file cut short loses it.
+_PDF_EOF_MARKER = b"%%EOF"
+_PDF_EOF_WINDOW = 4096
+
+# pypdf raises many exception types on malformed files; these are the ones that mean "corrupt".
+_PDF_PARSE_ERRORS = (
+    PyPdfError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    AssertionError,
+    RecursionError,
+    OSError,
+    zlib.error,
+)
+
+_HTML_DROPPED = frozenset(
+    {
+        "head",
+        "script",
+        "style",
+        "nav",
+        "header",
+        "footer",
+        "aside",
+        "form",
+        "noscript",
+        "template",
+        "iframe",
+        "svg",
+        "canvas",
+        "button",
+    }
+)
+_HTML_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "caption",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
+_HTML_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_HTML_SKIPPED_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of extracted text.
+
+    Attributes:
+        number: 1-based PDF page number; 0 for formats without pages.
+        text: the page's text (never contains ``PAGE_SEPARATOR``).
+        offset: character offset of the page in ``LoadedDocument.body``.
+    """
+
+    number: int
+    text: str
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDocument:
+    """A source file turned into text: its header block, its pages and the hash of its bytes."""
+
+    path: Path
+    header: dict[str, str]
+    pages: list[Page]
+    sha256: str
+
+    @property
+    def body(self) -> str:
+        """The pages' texts joined with ``PAGE_SEPARATOR``; each ``Page.offset`` indexes into it."""
+        return PAGE_SEPARATOR.join(page.text for page in self.pages)
+
+
+def make_document(
+    path: Path, header: dict[str, str], pages: Iterable[tuple[int, str]], sha256: str
+) -> LoadedDocument:
+    """Build a document from ``(page number, text)`` pairs, computing each page's offset."""
+    built: list[Page] = []
+    offset = 0
+    for number, text in pages:
+        clean = text.replace(PAGE_SEPARATOR, "\n")
+        built.append(Page(number=number, text=clean, offset=offset))
+        offset += len(clean) + len(PAGE_SEPARATOR)
+    return LoadedDocument(path=path, header=header, pages=built, sha256=sha256)
+
+
+def load_document(path: Path) -> LoadedDocument:
+    """Read a ``.txt``/``.md``, ``.html``/``.htm`` or ``.pdf`` file into a document.
+
+    A leading header block (``Titre: …`` lines closed by a ``---`` line) is parsed into
+    ``header`` and left out of the body.
+
+    Raises:
+        CorpusError: the file is missing, empty, binary, undecodable, a corrupt, truncated or
+            encrypted PDF, a PDF without a text layer, of an unsupported format, or yields no text.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise CorpusError(
+            f"{path} : format « {suffix or 'sans extension'} » non pris en charge "
+            f"(formats acceptés : {supported})."
+        )
+    data = _read_bytes(path)
+    digest = hashlib.sha256(data).hexdigest()
+    if suffix in PDF_SUFFIXES:
+        document = make_document(path, {}, _pdf_pages(data, path), digest)
+    else:
+        text = _decode_text(data, path) if suffix in TEXT_SUFFIXES else _html_text(data, path)
+        header, body = parse_header(text)
+        document = make_document(path, header, [(0, body)], digest)
+    if not document.body.strip():
+        raise CorpusError(f"{path} : aucun texte après extraction (document vide).")
+    logger.debug(
+        "loaded %s: %d page(s), %d characters, %d header field(s)",
+        path,
+        len(document.pages),
+        sum(len(page.text) for page in document.pages),
+        len(document.header),
+    )
+    return document
+
+
+def parse_header(text: str) -> tuple[dict[str, str], str]:
+    """Split a leading ``Key: value`` block closed by a ``---`` line from the body.
+
+    Keys are lowercased and keep their accents (``Complétude`` → ``complétude``). A YAML-like
+    front matter (``---`` first) is accepted too. Lines indented by whitespace continue the
+    previous value. Text that does not start with such a block is returned whole, with an empty
+    header.
+
+    Returns:
+        The header fields and the body (everything after the closing ``---`` line).
+    """
+    lines = text.split("\n", _MAX_HEADER_LINES + 2)
+    start = 1 if lines and lines[0].strip() == _HEADER_END else 0
+    header: dict[str, str] = {}
+    last_key = ""
+    consumed = sum(len(line) + 1 for line in lines[:start])
+    for line in lines[start : start + _MAX_HEADER_LINES + 1]:
+        consumed += len(line) + 1
+        if line.strip() == _HEADER_END:
+            return (header, text[consumed:]) if header else ({}, text)
+        match = _HEADER_LINE.match(line)
+        if match:
+            last_key = match.group("key").strip().lower()
+            header[last_key] = match.group("value").strip()
+        elif line[:1] in (" ", "\t") and last_key and line.strip():
+            header[last_key] = f"{header[last_key]} {line.strip()}".strip()
+        else:
+            break
+    return {}, text
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as err:
+        raise CorpusError(f"{path} : fichier introuvable.") from err
+    except IsADirectoryError as err:
+        raise CorpusError(f"{path} : c'est un dossier, pas un fichier.") from err
+    except OSError as err:
+        raise CorpusError(f"{path} : lecture impossible ({err.strerror or err}).") from err
+    if not data:
+        raise CorpusError(f"{path} : fichier vide (0 octet).")
+    return data
+
+
+def _decode_text(data: bytes, path: Path) -> str:
+    """Decode UTF-8 (BOM accepted), UTF-16 with a BOM, else CP1252/Latin-1."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _normalize_text(data.decode("utf-16"), path)
+        except UnicodeDecodeError as err:
+            raise CorpusError(f"{path} : texte UTF-16 illisible ({err.reason}).") from err
+    if b"\x00" in data:
+        raise CorpusError(
+            f"{path} : contenu binaire (octets nuls) dans un fichier texte ; "
+            "ce n'est pas un texte lisible."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = from_bytes(data, cp_isolation=_LEGACY_ENCODINGS).best()
+        if best is None:
+            raise CorpusError(
+                f"{path} : encodage du texte non reconnu (ni UTF-8, ni Windows-1252, ni Latin-1)."
+            ) from None
+        logger.info("%s is not UTF-8, decoded as %s", path, best.encoding)
+        text = str(best)
+    return _normalize_text(text, path)
+
+
+def _normalize_text(text: str, path: Path) -> str:
+    """Unify newlines and Unicode composition, and reject text that is mostly control codes."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    if text:
+        bad = sum(1 for _ in _NON_PRINTABLE.finditer(text))
+        if bad / len(text) > _MAX_NON_PRINTABLE_RATIO:
+            raise CorpusError(
+                f"{path} : contenu binaire ({bad} caractères non imprimables sur {len(text)}) "
+                "dans un fichier texte."
+            )
+    return text
+
+
+def _html_text(data: bytes, path: Path) -> str:
+    """Visible text of an HTML page, one block per paragraph, headings as ``#`` lines."""
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CorpusError(f"{path} : contenu binaire (octets nuls) dans un fichier HTML.")
+    soup = BeautifulSoup(data, "html.parser")
+    pieces: list[str] = []
+    # Explicit stack instead of recursion: deeply nested pages must not hit the recursion limit.
+    stack: list[PageElement | _Emit] = [soup]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Emit):
+            pieces.append(item.text)
+        elif isinstance(item, NavigableString):
+            if not isinstance(item, _HTML_SKIPPED_STRINGS):
+                pieces.append(str(item))
+        elif isinstance(item, Tag):
+            stack.extend(reversed(_expand_tag(item)))
+    return _normalize_text(_tidy_html_text("".join(pieces)), path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Emit:
+    """Literal text pushed on the HTML walk stack (a newline or a heading marker)."""
+
+    text: str
+
+
+def _expand_tag(tag: Tag) -> list[PageElement | _Emit]:
+    """What an HTML element contributes, in document order."""
+    name = (tag.name or "").lower()
+    if name in _HTML_DROPPED:
+        return []
+    if name == "br":
+        return [_Emit("\n")]
+    children: list[PageElement | _Emit] = list(tag.children)
+    if name in _HTML_HEADINGS:
+        # Headings get a Markdown marker so that the chunker sees them as section titles.
+        marker = "#" * _HTML_HEADINGS[name]
+        return [_Emit(f"\n\n{marker} "), *children, _Emit("\n\n")]
+    if name == "li":
+        return [_Emit("\n- "), *children]
+    if name in ("td", "th"):
+        return [_Emit(" "), *children, _Emit(" ")]
+    if name in _HTML_BLOCKS:
+        return [_Emit("\n\n"), *children, _Emit("\n\n")]
+    return children
+
+
+def _tidy_html_text(raw: str) -> str:
+    """Collapse whitespace inside lines and keep at most one blank line between blocks."""
+    lines = [" ".join(line.split()) for line in raw.replace("\r", "\n").split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line in ("", "-", "#") or re.fullmatch(r"#+", line):
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n") + "\n"
+
+
+def _pdf_pages(data: bytes, path: Path) -> list[tuple[int, str]]:
+    """Extract the text of each PDF page, keeping page numbers (1-based)."""
+    reader = _open_pdf(data, path)
+    pages: list[tuple[int, str]] = []
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            text = page.extract_text() or ""
+        except DependencyError as err:
+            raise CorpusError(f"{path}, page {number} : extraction impossible ({err}).") from err
+        except _PDF_PARSE_ERRORS as err:
+            raise CorpusError(
+                f"{path}, page {number} : PDF corrompu, texte illisible ({err})."
+            ) from err
+        text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+        pages.append((number, text.rstrip()))
+    if not pages:
+        raise CorpusError(f"{path} : le PDF ne contient aucune page.")
+    empty = [number for number, text in pages if not text.strip()]
+    if len(empty) == len(pages):
+        raise CorpusError(
+            f"{path} : aucune couche texte : OCR nécessaire "
+            f"({len(pages)} page(s) sans texte extractible)."
+        )
+    if empty:
+        logger.warning(
+            "%s: %d page(s) without a text layer (pages %s)",
+            path,
+            len(empty),
+            ", ".join(map(str, empty[:20])),
+        )
+    return pages
+
+
+def _open_pdf(data: bytes, path: Path) -> PdfReader:
+    if b"%PDF-" not in data[:1024]:
+        raise CorpusError(f"{path} : ce n'est pas un PDF (en-tête %PDF absent).")
+    if _PDF_EOF_MARKER not in data[-_PDF_EOF_WINDOW:]:
+        raise CorpusError(f"{path} : PDF tronqué ou corrompu (marqueur de fin %%EOF absent).")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            _decrypt(reader, path)
+        # Touch the page tree now so that a broken one fails here, with a clear message.
+        _ = len(reader.pages)
+    except CorpusError:
+        raise
+    except _PDF_PARSE_ERRORS as err:
+        raise CorpusError(f"{path} : PDF corrompu ou tronqué, lecture impossible ({err}).") from err
+    return reader
+
+
+def _decrypt(reader: PdfReader, path: Path) -> None:
+    """Open an encrypted PDF with the empty user password, as viewers do."""
+    try:
+        result = reader.decrypt("")
+    except DependencyError as err:
+        raise CorpusError(
+            f"{path} : PDF chiffré ; déchiffrement impossible sans la bibliothèque "
+            f"« cryptography » ({err})."
+        ) from err
+    if result == PasswordType.NOT_DECRYPTED:
+        raise CorpusError(f"{path} : PDF chiffré, protégé par un mot de passe.")

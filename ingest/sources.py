@@ -1,0 +1,99 @@
+"""The project's list of official sources (``corpus/sources.yaml``), validated with pydantic."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assistant.errors import CorpusError
+
+Kind = Literal[
+    "code",
+    "loi",
+    "decret",
+    "arrete",
+    "ami",
+    "faq",
+    "instruction",
+    "page-ars",
+    "page",
+    "presentation",
+    "communique",
+    "historique",
+]
+
+_SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+class Source(BaseModel):
+    """One official document the assistant may answer from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    doc_id: str
+    title: str
+    kind: Kind
+    date: str | None = None
+    official_url: str | None = None
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    filename: str | None = None
+    status: str = ""
+    complete: bool = True
+
+    @field_validator("doc_id")
+    @classmethod
+    def _safe_doc_id(cls, value: str) -> str:
+        # The id becomes a file name: never let it climb out of the documents folder.
+        if not _SAFE_ID.match(value) or ".." in value:
+            raise ValueError(f"identifiant de document non sûr : {value!r}")
+        return value
+
+    @property
+    def file_name(self) -> str:
+        """Local file name inside the documents folder (defaults to ``<doc_id>.txt``)."""
+        return self.filename or f"{self.doc_id}.txt"
+
+    @property
+    def in_force(self) -> bool:
+        """False for texts marked historical or closed."""
+        lowered = self.status.lower()
+        return not (lowered.startswith("historique") or lowered.startswith("clos"))
+
+
+def load_sources(path: Path) -> list[Source]:
+    """Read and validate ``sources.yaml``.
+
+    Raises:
+        CorpusError: the file is missing, is not YAML, or an entry is invalid (position given).
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise CorpusError(f"Liste des sources introuvable : {path}") from err
+    except yaml.YAMLError as err:
+        raise CorpusError(f"{path} : YAML invalide ({err})") from err
+    entries = raw.get("sources", raw) if isinstance(raw, dict) else raw
+    if not isinstance(entries, list):
+        raise CorpusError(f"{path} : une liste de sources est attendue sous la clé « sources ».")
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for position, entry in enumerate(entries, start=1):
+        try:
+            source = Source.model_validate(entry)
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise CorpusError(
+                f"{path}, source n° {position} : champ « {where} » invalide ({first['msg']})."
+            ) from err
+        if source.doc_id in seen:
+            raise CorpusError(
+                f"{path}, source n° {position} : doc_id en double « {source.doc_id} »."
+            )
+        seen.add(source.doc_id)
+        sources.append(source)
+    return sources

@@ -1,0 +1,422 @@
+"""Fetch the source documents into the local documents folder (``coop corpus sync``).
+
+Documents come either from a local mirror directory (``--mirror ../shared/corpus``) or from their
+official URL. Every document gets a :class:`SyncResult`; one bad document never stops the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import httpx
+
+from assistant.errors import CorpusError
+from ingest.sources import Source
+
+__all__ = [
+    "PREVIOUS_DIR",
+    "ProgressCallback",
+    "SyncResult",
+    "SyncStatus",
+    "declared_hosts",
+    "find_document_file",
+    "sync_corpus",
+]
+
+logger = logging.getLogger(__name__)
+
+SyncStatus = Literal["new", "unchanged", "changed", "failed", "absent"]
+
+_STATUSES: tuple[SyncStatus, ...] = ("new", "unchanged", "changed", "failed", "absent")
+
+PREVIOUS_DIR = ".previous"
+"""Sub-folder of the documents folder holding the version replaced by the last sync."""
+
+_ALLOWED_SCHEMES = frozenset({"http", "https"})
+_MAX_REDIRECTS = 5
+_CHUNK_SIZE = 64 * 1024
+_DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+_USER_AGENT = "coop-assistant/0.1 (synchronisation du corpus)"
+# Order matters: find_document_file prefers the richest format when several exist.
+_KNOWN_EXTENSIONS = (".pdf", ".html", ".txt")
+_CONTENT_TYPES = {
+    "application/pdf": ".pdf",
+    "text/html": ".html",
+    "application/xhtml+xml": ".html",
+    "text/plain": ".txt",
+}
+_URL_SUFFIXES = {".pdf": ".pdf", ".html": ".html", ".htm": ".html", ".txt": ".txt"}
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """Outcome of syncing one document.
+
+    Attributes:
+        doc_id: The source's id.
+        status: ``new`` / ``unchanged`` / ``changed`` (written or kept), ``absent`` (nothing to
+            fetch: not mirrored or no URL), ``failed`` (nothing written).
+        reason: French explanation shown to the user.
+        path: The local file after the sync (``None`` when absent or failed).
+    """
+
+    doc_id: str
+    status: SyncStatus
+    reason: str
+    path: Path | None
+
+
+ProgressCallback = Callable[[SyncResult], None]
+
+
+class _SyncFailure(Exception):
+    """Internal: one document cannot be synced; the message is the French reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    data: bytes
+    file_name: str
+    origin: str
+
+
+def sync_corpus(
+    sources: Sequence[Source],
+    dest: Path,
+    *,
+    mirror: Path | None = None,
+    client: httpx.Client | None = None,
+    allow_changed: bool = False,
+    max_bytes: int = 50_000_000,
+    on_progress: ProgressCallback | None = None,
+) -> list[SyncResult]:
+    """Copy or download every source into ``dest`` and report what happened to each one.
+
+    With ``mirror``, ``mirror/<file_name>`` is copied (a source missing from the mirror is
+    ``absent``). Without it, ``official_url`` is downloaded as ``dest/<doc_id><ext>``; only
+    http(s) URLs whose host appears among the sources' official URLs are fetched, redirects are
+    followed by hand within those hosts, and bodies larger than ``max_bytes`` are refused. A file
+    whose SHA-256 differs from the source's ``sha256`` is refused unless ``allow_changed``. When a
+    file changes, the replaced version is kept in ``dest/.previous/``. Writes are atomic.
+
+    Args:
+        sources: The validated sources (``load_sources``).
+        dest: The documents folder; created if needed.
+        mirror: A local folder holding copies of the documents, used instead of the network.
+        client: HTTP client to use (tests inject one); by default a new one with a timeout.
+        allow_changed: Accept files whose digest differs from the recorded ``sha256``.
+        max_bytes: Largest accepted document size.
+        on_progress: Called with each result as soon as the document is done.
+
+    Returns:
+        One result per source, in the order of ``sources``.
+
+    Raises:
+        CorpusError: ``dest`` cannot be created, or ``mirror`` is not a folder.
+    """
+    if mirror is not None and not mirror.is_dir():
+        raise CorpusError(f"Miroir du corpus introuvable : {mirror} n'est pas un dossier.")
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CorpusError(f"Impossible de créer le dossier des documents {dest} : {err}") from err
+    dest = dest.resolve()
+    hosts = declared_hosts(sources)
+    own_client: httpx.Client | None = None
+    if mirror is None and client is None:
+        own_client = client = httpx.Client(
+            timeout=_DEFAULT_TIMEOUT, follow_redirects=False, headers={"User-Agent": _USER_AGENT}
+        )
+    results: list[SyncResult] = []
+    try:
+        for source in sources:
+            result = _sync_one(
+                source,
+                dest,
+                mirror=mirror,
+                client=client,
+                hosts=hosts,
+                allow_changed=allow_changed,
+                max_bytes=max_bytes,
+            )
+            logger.debug("sync %s: %s (%s)", result.doc_id, result.status, result.reason)
+            results.append(result)
+            if on_progress is not None:
+                on_progress(result)
+    finally:
+        if own_client is not None:
+            own_client.close()
+    counts = {status: sum(r.status == status for r in results) for status in _STATUSES}
+    logger.info(
+        "synced %d sources: %d new, %d changed, %d unchanged, %d absent, %d failed",
+        len(results),
+        counts["new"],
+        counts["changed"],
+        counts["unchanged"],
+        counts["absent"],
+        counts["failed"],
+    )
+    return results
+
+
+def declared_hosts(sources: Iterable[Source]) -> frozenset[str]:
+    """Lower-cased host names of the sources' official URLs: the only hosts sync may contact."""
+    hosts: set[str] = set()
+    for source in sources:
+        if not source.official_url:
+            continue
+        try:
+            host = httpx.URL(source.official_url).host
+        except httpx.InvalidURL:
+            continue
+        if host:
+            hosts.add(host.lower())
+    return frozenset(hosts)
+
+
+def find_document_file(source: Source, dest: Path) -> Path | None:
+    """Return the synced file of ``source`` in ``dest``, or ``None`` if there is none yet.
+
+    Looks for ``dest/<file_name>`` first, then ``dest/<doc_id>.pdf|.html|.txt`` (downloads are
+    named after their content type). Files kept in ``dest/.previous`` are never returned.
+
+    Raises:
+        CorpusError: the source's id or file name is not a plain file name.
+    """
+    try:
+        file_name = _safe_name(source.file_name, source.doc_id)
+        doc_id = _safe_name(source.doc_id, source.doc_id)
+    except _SyncFailure as err:
+        raise CorpusError(str(err)) from err
+    candidate = dest / file_name
+    if candidate.is_file():
+        return candidate
+    for extension in _KNOWN_EXTENSIONS:
+        candidate = dest / f"{doc_id}{extension}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _sync_one(
+    source: Source,
+    dest: Path,
+    *,
+    mirror: Path | None,
+    client: httpx.Client | None,
+    hosts: frozenset[str],
+    allow_changed: bool,
+    max_bytes: int,
+) -> SyncResult:
+    try:
+        _safe_name(source.doc_id, source.doc_id)
+        if mirror is not None:
+            fetched = _read_mirror(source, mirror, max_bytes)
+        elif not source.official_url:
+            return SyncResult(
+                source.doc_id,
+                "absent",
+                "aucune URL officielle connue : document à fournir manuellement.",
+                None,
+            )
+        elif client is None:
+            raise TypeError("a client is required to download without a mirror")
+        else:
+            fetched = _download(source, source.official_url, client, hosts, max_bytes)
+        if fetched is None:
+            return SyncResult(
+                source.doc_id, "absent", f"absent du miroir {mirror} : non synchronisé.", None
+            )
+        note = _check_digest(source, fetched.data, allow_changed)
+        return _store(source, dest, fetched, note)
+    except _SyncFailure as err:
+        return SyncResult(source.doc_id, "failed", str(err), None)
+    except OSError as err:
+        reason = f"« {source.doc_id} » : erreur de lecture ou d'écriture ({err})."
+        return SyncResult(source.doc_id, "failed", reason, None)
+
+
+def _safe_name(name: str, doc_id: str) -> str:
+    """Return ``name`` if it is a plain file name that cannot leave its folder."""
+    if (
+        not name
+        or name in {".", ".."}
+        or ".." in name
+        or name.startswith(".")
+        or any(sep in name for sep in ("/", "\\", "\0"))
+        or Path(name).name != name
+    ):
+        raise _SyncFailure(f"« {doc_id} » : nom de fichier non sûr {name!r}, refusé.")
+    return name
+
+
+def _inside(folder: Path, name: str, doc_id: str) -> Path:
+    """``folder / name``, checked to resolve inside ``folder`` (symlinks included)."""
+    path = folder / _safe_name(name, doc_id)
+    if path.resolve().parent != folder.resolve():
+        raise _SyncFailure(f"« {doc_id} » : le chemin {path} sort du dossier {folder}, refusé.")
+    return path
+
+
+def _read_mirror(source: Source, mirror: Path, max_bytes: int) -> _Fetched | None:
+    path = _inside(mirror, source.file_name, source.doc_id)
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise _SyncFailure(f"« {source.doc_id} » : {path} n'est pas un fichier.")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise _SyncFailure(
+            f"« {source.doc_id} » : {path} dépasse la taille maximale "
+            f"({size} > {max_bytes} octets)."
+        )
+    return _Fetched(path.read_bytes(), source.file_name, str(path))
+
+
+def _check_url(url: httpx.URL, hosts: frozenset[str], doc_id: str) -> None:
+    if url.scheme not in _ALLOWED_SCHEMES:
+        raise _SyncFailure(
+            f"« {doc_id} » : schéma d'URL non autorisé « {url.scheme} » ({url}) ; "
+            "seuls http et https sont acceptés."
+        )
+    if url.host.lower() not in hosts:
+        raise _SyncFailure(
+            f"« {doc_id} » : l'hôte « {url.host} » ne figure pas parmi les URL officielles "
+            f"des sources ({url}), refusé."
+        )
+
+
+def _download(
+    source: Source, url: str, client: httpx.Client, hosts: frozenset[str], max_bytes: int
+) -> _Fetched:
+    doc_id = source.doc_id
+    try:
+        current = httpx.URL(url)
+        for _ in range(_MAX_REDIRECTS + 1):
+            _check_url(current, hosts, doc_id)
+            with client.stream("GET", current, follow_redirects=False) as response:
+                if response.is_redirect:
+                    current = _redirect_target(response, current, doc_id)
+                    continue
+                if response.status_code != httpx.codes.OK:
+                    raise _SyncFailure(
+                        f"« {doc_id} » : le serveur a répondu HTTP {response.status_code} "
+                        f"pour {current}."
+                    )
+                data = _read_capped(response, max_bytes, doc_id)
+                extension = _extension(response.headers.get("content-type", ""), current, data)
+                if extension is None:
+                    raise _SyncFailure(
+                        f"« {doc_id} » : type de contenu non pris en charge "
+                        f"« {response.headers.get('content-type', '')} » ({current})."
+                    )
+                return _Fetched(data, f"{doc_id}{extension}", str(current))
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as err:
+        cause = str(err) or type(err).__name__
+        raise _SyncFailure(f"« {doc_id} » : échec du téléchargement de {url} ({cause}).") from err
+    raise _SyncFailure(f"« {doc_id} » : trop de redirections (plus de {_MAX_REDIRECTS}) ({url}).")
+
+
+def _redirect_target(response: httpx.Response, current: httpx.URL, doc_id: str) -> httpx.URL:
+    location = response.headers.get("location")
+    if not location:
+        raise _SyncFailure(f"« {doc_id} » : redirection sans adresse de destination ({current}).")
+    target = current.join(location)
+    # A redirect that drops TLS would let anyone on the path substitute the text.
+    if current.scheme == "https" and target.scheme != "https":
+        raise _SyncFailure(f"« {doc_id} » : redirection de HTTPS vers {target} refusée.")
+    logger.debug("%s: redirected from %s to %s", doc_id, current, target)
+    return target
+
+
+def _read_capped(response: httpx.Response, max_bytes: int, doc_id: str) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _SyncFailure(
+            f"« {doc_id} » : document trop volumineux ({declared} octets annoncés, "
+            f"maximum {max_bytes})."
+        )
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_bytes(_CHUNK_SIZE):
+        total += len(chunk)
+        if total > max_bytes:
+            raise _SyncFailure(
+                f"« {doc_id} » : document trop volumineux (plus de {max_bytes} octets), "
+                "téléchargement interrompu."
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _extension(content_type: str, url: httpx.URL, data: bytes) -> str | None:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type in _CONTENT_TYPES:
+        return _CONTENT_TYPES[media_type]
+    suffix = Path(url.path).suffix.lower()
+    if suffix in _URL_SUFFIXES:
+        return _URL_SUFFIXES[suffix]
+    # Légifrance serves PDFs from /download/pdf?id=… with a generic type.
+    if data.startswith(b"%PDF-"):
+        return ".pdf"
+    return None
+
+
+def _check_digest(source: Source, data: bytes, allow_changed: bool) -> str:
+    """Return a note for the result's reason; raise when the digest differs and is not allowed."""
+    if source.sha256 is None:
+        return ""
+    received = hashlib.sha256(data).hexdigest()
+    if received == source.sha256:
+        return ""
+    detail = f"attendue {source.sha256[:12]}…, reçue {received[:12]}…"
+    if not allow_changed:
+        raise _SyncFailure(
+            f"« {source.doc_id} » : empreinte SHA-256 différente de celle de sources.yaml "
+            f"({detail}) ; rien n'a été écrit (--allow-changed pour accepter)."
+        )
+    return f" Empreinte SHA-256 différente de sources.yaml ({detail}), acceptée."
+
+
+def _store(source: Source, dest: Path, fetched: _Fetched, note: str) -> SyncResult:
+    target = _inside(dest, fetched.file_name, source.doc_id)
+    existing = target if target.is_file() else find_document_file(source, dest)
+    if existing is None:
+        _write_atomic(target, fetched.data)
+        reason = f"nouveau document ({len(fetched.data)} octets, depuis {fetched.origin})."
+        return SyncResult(source.doc_id, "new", reason + note, target)
+    previous = existing.read_bytes()
+    if existing == target and previous == fetched.data:
+        return SyncResult(source.doc_id, "unchanged", "identique à la copie locale." + note, target)
+    previous_dir = dest / PREVIOUS_DIR
+    previous_dir.mkdir(exist_ok=True)
+    _write_atomic(_inside(previous_dir, existing.name, source.doc_id), previous)
+    _write_atomic(target, fetched.data)
+    if existing != target:
+        existing.unlink()
+    reason = (
+        f"contenu modifié ({len(previous)} → {len(fetched.data)} octets) ; "
+        f"version précédente conservée dans {PREVIOUS_DIR}/{existing.name}."
+    )
+    return SyncResult(source.doc_id, "changed", reason + note, target)
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``target``, then rename it over ``target``."""
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
