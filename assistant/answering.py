@@ -25,6 +25,31 @@ _PRONOUNS = {
 }  # fmt: skip
 
 
+_NUMBER_WORDS = (
+    r"\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent)\b"
+)
+# Expected answer types: a question asking for an amount, a phone number, a duration in hours or
+# a count is only answered by a passage that states one (otherwise the corpus does not say).
+_ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (
+        re.compile(r"montant|combien (?:coute|est paye|gagne|touche)|tarif|prix|salaire|euros"),
+        re.compile(r"\d[\d .,]*\s?(?:€|euros?)"),
+    ),
+    (re.compile(r"telephone"), re.compile(r"(?:\d{2}[ .]?){5}")),
+    (re.compile(r"combien d'heures"), re.compile(r"\d+\s*h(?:eures?)?\b")),
+    (re.compile(r"\bcombien de\b"), re.compile(rf"\d|{_NUMBER_WORDS}")),
+]
+
+
+def answer_type_missing(question: str, answer_text: str) -> bool:
+    """True when the question asks for a figure that the chosen sentences do not contain."""
+    asked = fold_accents(question).replace("’", "'")
+    for question_pattern, answer_pattern in _ANSWER_TYPES:
+        if question_pattern.search(asked):
+            return not answer_pattern.search(fold_accents(answer_text))
+    return False
+
+
 def clean_question(question: str, max_chars: int) -> str:
     """Normalise the typed question; refuse what cannot be a question.
 
@@ -156,7 +181,7 @@ class Assistant:
         weights = weighted_query(question, context)
         chosen = extract(weights, hits, self.retriever.lexical.idf)
         timings = {"retrieval_s": retrieved - started}
-        if self._should_refuse(hits, chosen):
+        if self._should_refuse(question, hits, chosen):
             timings["total_s"] = time.perf_counter() - started
             return Answer(question, prompts.REFUSAL, [], True, hits, query, timings=timings)
         answer = self._generate(question, query, hits, history, chosen)
@@ -190,11 +215,13 @@ class Assistant:
         top = [h.dense_score for h in hits[:3] if h.dense_score is not None]
         return (max(top) if top else 0.0), chosen.coverage
 
-    def _should_refuse(self, hits: Sequence[Hit], chosen: Extract) -> bool:
+    def _should_refuse(self, question: str, hits: Sequence[Hit], chosen: Extract) -> bool:
         if not hits or not chosen.sentences:
             return True
         if any(h.exact_reference for h in hits):
             return False
+        if answer_type_missing(question, " ".join(s.text for s in chosen.sentences)):
+            return True
         similarity, covered = self.evidence(hits, chosen)
         return similarity < self.min_score or covered < self.min_coverage
 

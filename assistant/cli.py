@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
@@ -189,6 +190,105 @@ def ask(
     turns = [Message("user", text) for text in history or []]
     answer = assistant.ask(question, turns, k=k, filters=filters)
     print(answer_to_json(answer) if as_json else answer_to_text(answer))
+
+
+def _ensure_index(settings: Settings, mirror: Path | None) -> None:
+    """Build the index from the synced corpus (syncing the mirror first) when there is none."""
+    from assistant.factory import build_embedder, build_store
+    from ingest.indexing import Ingestor
+    from ingest.sources import load_sources
+    from ingest.sync import sync_corpus
+
+    store = build_store(settings)
+    if store.exists() and store_model_id(store):
+        return
+    if mirror is not None and mirror.is_dir():
+        console.print(f"Index absent : synchronisation depuis {mirror}…")
+        sync_corpus(load_sources(settings.corpus_file), settings.corpus_dir, mirror=mirror)
+    console.print("Index absent : indexation du corpus…")
+    report = Ingestor(settings, build_embedder(settings), store).run()
+    console.print(f"{report.total_chunks} passages indexés en {report.seconds:.0f} s.")
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Path, typer.Option(help="Fichier YAML de questions.")] = Path(
+        "evals/questions.yaml"
+    ),
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Écrire le résultat détaillé en JSON.")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", help="Nombre de passages retrouvés.")] = 5,
+    backend: Annotated[
+        Backend | None, typer.Option(help="Générateur : extractive, openai ou llamacpp.")
+    ] = None,
+    retriever: Annotated[
+        RetrieverMode | None, typer.Option(help="Recherche : hybrid, bm25 ou dense.")
+    ] = None,
+    langchain_baseline: Annotated[
+        bool,
+        typer.Option(help="Mesurer la référence LangChain simple (découpage fixe, dense seul)."),
+    ] = False,
+    gate: Annotated[
+        bool, typer.Option(help="Échouer si une métrique passe sous evals/thresholds.yaml.")
+    ] = False,
+    thresholds: Annotated[Path, typer.Option(help="Seuils de la porte de régression.")] = Path(
+        "evals/thresholds.yaml"
+    ),
+    baseline: Annotated[Path, typer.Option(help="Dernière référence enregistrée.")] = Path(
+        "evals/baseline.json"
+    ),
+    update_baseline: Annotated[
+        bool, typer.Option(help="Enregistrer ce résultat comme nouvelle référence.")
+    ] = False,
+    mirror: Annotated[
+        Path | None, typer.Option(help="Miroir du corpus si l'index doit être construit.")
+    ] = Path("../shared/corpus"),
+    show_items: Annotated[bool, typer.Option(help="Afficher chaque question.")] = False,
+) -> None:
+    """Évalue les réponses sur un jeu de questions et affiche les métriques."""
+    from assistant.factory import build_assistant
+    from evals import runner
+    from evals.cases import load_cases
+
+    settings = _settings()
+    cases = load_cases(questions)
+    _ensure_index(settings, mirror)
+    if langchain_baseline:
+        from evals.baseline import run_langchain_baseline
+
+        report = run_langchain_baseline(settings, cases, k=k)
+    else:
+        assistant = build_assistant(settings, backend=backend, retriever=retriever)
+        report = runner.run_eval(assistant, cases, k=k)
+    if show_items:
+        for item in report.items:
+            mark = "ok" if item.rank == 1 or (not item.answerable and item.refused) else "--"
+            console.print(f"{mark} {item.id} rang={item.rank} refus={item.refused} {item.question}")
+    deltas = runner.diff_with_baseline(report.summary, baseline)
+    table = Table("Métrique", "Valeur", "Référence", "Écart", title=f"Évaluation ({questions})")
+    for metric, value in report.summary.items():
+        before = deltas.get(metric)
+        table.add_row(
+            metric,
+            f"{value:.3f}",
+            f"{before[0]:.3f}" if before else "",
+            f"{before[2]:+.3f}" if before else "",
+        )
+    console.print(table)
+    if json_out:
+        json_out.write_text(report.to_json(), encoding="utf-8")
+    if update_baseline:
+        baseline.write_text(
+            json.dumps({"summary": report.summary}, indent=2) + "\n", encoding="utf-8"
+        )
+    if gate:
+        failures = runner.gate(report.summary, runner.load_thresholds(thresholds))
+        for failure in failures:
+            console.print(f"Régression : {failure}")
+        if failures:
+            raise typer.Exit(1)
+        console.print("Porte de régression : toutes les métriques au-dessus des seuils.")
 
 
 @app.command()

@@ -33,8 +33,8 @@ class Settings(BaseSettings):
     chunk_overlap: int = 150
     k: int = 5
     fetch_k: int = 30
-    min_score: float = 0.5
-    min_coverage: float = 0.3
+    min_score: float = 0.41
+    min_coverage: float = 0.15
     backend: Backend = "extractive"
     retriever: RetrieverMode = "hybrid"
     llm_base_url: str = ""

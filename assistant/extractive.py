@@ -11,7 +11,10 @@ from assistant.schema import Hit
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[«\"A-ZÀ-ÖØ-Ý0-9])")
 _EDITORIAL = re.compile(r"^\s*\[[^\]]*\]\s*$")
-_LIST_MARK = re.compile(r"^\s*(?:[-•*]|\d+°|[IVX]+\.|[a-z]\))\s*")
+_LIST_MARK = re.compile(r"^\s*(?:[-–•*]|\d+°|[IVX]+\.?\s*-?|[A-Z]\.-|[a-z]\)|\d+[.)])\s*-?\s*")
+# A split after "L." / "art." / "n°" etc. is an abbreviation, not a sentence end.
+_ABBREVIATION_END = re.compile(r"(?:\b[A-Z]|\bart|\bArt|\bn°|\bcf|\bp|\bal|\bnos?)\.$")
+_URL = re.compile(r"https?://\S+")
 _MIN_CHARS = 30
 _MAX_CHARS = 520
 
@@ -42,14 +45,27 @@ def split_sentences(text: str) -> list[str]:
     for line in text.split("\n"):
         if not line.strip() or _EDITORIAL.match(line):
             continue
-        for sentence in _SENTENCE_END.split(line.strip()):
-            cleaned = _LIST_MARK.sub("", sentence).strip()
+        for sentence in _merge_abbreviations(_SENTENCE_END.split(line.strip())):
+            cleaned = _LIST_MARK.sub("", _URL.sub("", sentence)).strip()
             if len(cleaned) >= _MIN_CHARS and not _is_heading(cleaned):
                 pieces.append(_shorten(cleaned))
     return pieces
 
 
+def _merge_abbreviations(parts: list[str]) -> list[str]:
+    merged: list[str] = []
+    for part in parts:
+        if merged and _ABBREVIATION_END.search(merged[-1]):
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    return merged
+
+
 def _is_heading(text: str) -> bool:
+    """Titles, questions used as titles and label lines are not answers."""
+    if text.endswith(("?", ":")) or ":" in text[:25] and len(text) < 80:
+        return True
     return text.lower().startswith(("article ", "art. ", "annexe")) and len(text) < 60
 
 
@@ -79,8 +95,8 @@ def extract(
     hits: Sequence[Hit],
     idf: Idf,
     *,
-    max_sentences: int = 3,
-    max_chars: int = 900,
+    max_sentences: int = 4,
+    max_chars: int = 1100,
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget."""
     candidates = [

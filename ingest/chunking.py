@@ -178,9 +178,7 @@ def parse_article_heading(line: str) -> ArticleHeading | None:
     ``"Article 1er"`` → ``1``, ``"Annexe 2"`` → ``annexe-2``. A sentence that starts with the
     word (``"Article 66 de la loi …"``) is not a heading.
     """
-    stripped = line.strip()
-    markup = _MARKUP.match(stripped)
-    inner = markup.group("inner") if markup else stripped
+    inner = _strip_markup(line)
     for pattern in (_ARTICLE_NUMBER, _ARTICLE_WORD, _ANNEX):
         match = pattern.match(inner)
         if match is None:
@@ -234,6 +232,13 @@ def chunk_document(
     chunks = _to_chunks(doc, source, pieces)
     logger.debug("chunked %s into %d chunks", source.doc_id, len(chunks))
     return chunks
+
+
+def _strip_markup(line: str) -> str:
+    """The line without surrounding whitespace, Markdown ``#`` marks or bold markers."""
+    stripped = line.strip()
+    markup = _MARKUP.match(stripped)
+    return markup.group("inner") if markup else stripped
 
 
 def _reference(match: re.Match[str]) -> str:
@@ -310,7 +315,7 @@ def _article_pieces(body: str, lines: list[_Line], end: int, settings: _Settings
     notes, content_start = _leading_notes(lines[1:], end)
     complete = _completeness(notes, settings.default_complete)
     article_date = _article_date(notes)
-    prefix = heading_line.text.strip()
+    prefix = _strip_markup(heading_line.text)
     content_end = _rstrip_offset(body, content_start, end)
     content = body[content_start:content_end]
 

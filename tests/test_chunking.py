@@ -453,3 +453,14 @@ def test_invalid_sizes_are_programmer_errors(size: int, overlap: int) -> None:
         chunk_document(
             text_document("Texte."), make_source(), chunk_size=size, chunk_overlap=overlap
         )
+
+
+def test_markdown_article_headings_lose_their_markup() -> None:
+    text = "## Article L. 4011-2\n\nLes protocoles sont rédigés.\n\n**Article 3**\nUn comité.\n"
+    chunks = chunk_document(
+        text_document(text), make_source(kind="page"), chunk_size=SIZE, chunk_overlap=0
+    )
+    assert [(c.article, c.section, c.text) for c in chunks] == [
+        ("L4011-2", "Article L. 4011-2", "Article L. 4011-2\nLes protocoles sont rédigés."),
+        ("3", "Article 3", "Article 3\nUn comité."),
+    ]

@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` (set up, sync, ingest, open the chat) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MIRROR ?= ../shared/corpus
+SAMPLE_QUESTION ?= Qui autorise un protocole local dans un établissement de santé ?
+
+.PHONY: setup model corpus ingest run ask test lint typecheck pytest eval clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/.installed model
+
+model: $(BIN)/.installed
+	$(BIN)/coop model fetch
+
+corpus: setup
+	$(BIN)/coop corpus sync --mirror $(MIRROR)
+
+ingest: corpus
+	$(BIN)/coop ingest
+
+ask: ingest
+	$(BIN)/coop ask "$(SAMPLE_QUESTION)"
+
+run: ingest
+	@if [ -f app.py ]; then \
+		$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false; \
+	else \
+		$(BIN)/coop ask "$(SAMPLE_QUESTION)"; \
+	fi
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/python -m pytest -m "slow or not slow" -q
+
+eval: corpus
+	$(BIN)/coop eval --gate --json evals/last-run.json
+
+test: lint typecheck pytest eval
+
+clean:
+	rm -rf .coop corpus/documents
