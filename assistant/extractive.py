@@ -11,7 +11,7 @@ from assistant.schema import Hit
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[«\"A-ZÀ-ÖØ-Ý0-9])")
 _EDITORIAL = re.compile(r"^\s*\[[^\]]*\]\s*$")
-_LIST_MARK = re.compile(r"^\s*(?:[-–•*]|\d+°|[IVX]+\.?\s*-?|[A-Z]\.-|[a-z]\)|\d+[.)])\s*-?\s*")
+_LIST_MARK = re.compile(r"^\s*(?:[-–•*]|\d+°|[IVX]+(?:\.-?|-)|[A-Z]\.-|[a-z]\)|\d+[.)-])\s*-?\s*")
 # A split after "L." / "art." / "n°" etc. is an abbreviation, not a sentence end.
 _ABBREVIATION_END = re.compile(r"(?:\b[A-Z]|\bart|\bArt|\bn°|\bcf|\bp|\bal|\bnos?)\.$")
 _URL = re.compile(r"https?://\S+")
@@ -42,14 +42,29 @@ class Extract:
 def split_sentences(text: str) -> list[str]:
     """Sentences and list items of a passage, editorial notes and headings left out."""
     pieces: list[str] = []
-    for line in text.split("\n"):
-        if not line.strip() or _EDITORIAL.match(line):
-            continue
+    for line in _logical_lines(text):
         for sentence in _merge_abbreviations(_SENTENCE_END.split(line.strip())):
             cleaned = _LIST_MARK.sub("", _URL.sub("", sentence)).strip()
             if len(cleaned) >= _MIN_CHARS and not _is_heading(cleaned):
                 pieces.append(_shorten(cleaned))
     return pieces
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Lines re-joined where a PDF or a web page broke a sentence in the middle."""
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line or _EDITORIAL.match(line):
+            if lines and lines[-1]:
+                lines.append("")
+            continue
+        previous = lines[-1] if lines else ""
+        if previous and not previous.endswith((".", ";", ":", "!", "?")) and line[0].islower():
+            lines[-1] = f"{previous} {line}"
+        else:
+            lines.append(line)
+    return [line for line in lines if line]
 
 
 def _merge_abbreviations(parts: list[str]) -> list[str]:
@@ -65,6 +80,9 @@ def _merge_abbreviations(parts: list[str]) -> list[str]:
 def _is_heading(text: str) -> bool:
     """Titles, questions used as titles and label lines are not answers."""
     if text.endswith(("?", ":")) or ":" in text[:25] and len(text) < 80:
+        return True
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
         return True
     return text.lower().startswith(("article ", "art. ", "annexe")) and len(text) < 60
 

@@ -1,0 +1,177 @@
+"""A small synthetic corpus in the real mirror format (header block, ``---``, text)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class FakeDoc:
+    """One source entry and the text of its file."""
+
+    doc_id: str
+    title: str
+    kind: str
+    date: str
+    url: str
+    status: str
+    body: str
+
+    def file_text(self) -> str:
+        """The file as the mirror stores it: header, separator line, body."""
+        return (
+            f"Titre: {self.title}\n"
+            f"Type: {self.kind}\n"
+            f"Date: {self.date}\n"
+            f"Source: {self.url}\n"
+            "Complétude: complet\n"
+            f"Statut: {self.status}\n"
+            "---\n"
+            f"{self.body}"
+        )
+
+    def source_entry(self) -> dict[str, object]:
+        """The ``sources.yaml`` entry."""
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "kind": self.kind,
+            "date": self.date,
+            "official_url": self.url,
+            "status": self.status,
+        }
+
+
+# The same paragraph in two documents: retrieval must show it once.
+SHARED_PARAGRAPH = (
+    "## Dépôt de la déclaration\n"
+    "\n"
+    "La déclaration de mise en œuvre d'un protocole national se fait en ligne sur la plateforme "
+    "démarches simplifiées. L'équipe indique les professionnels délégants et délégués ainsi que "
+    "le lieu d'exercice.\n"
+)
+
+CODE = FakeDoc(
+    doc_id="csp-l4011-test",
+    title="Code de la santé publique, articles L. 4011-1 à L. 4011-3",
+    kind="code",
+    date="2023-05-21",
+    url="https://www.legifrance.gouv.fr/codes/test-l4011",
+    status="en vigueur (à vérifier)",
+    body=(
+        "Code de la santé publique — Coopération entre professionnels de santé\n"
+        "\n"
+        "Article L. 4011-1\n"
+        "[COMPLET]\n"
+        "[Version de la source : en vigueur depuis le 2019-07-27]\n"
+        "\n"
+        "Par dérogation, les professionnels de santé travaillant en équipe peuvent s'engager, à "
+        "leur initiative, dans une démarche de coopération pour mieux répondre aux besoins des "
+        "patients. Par des protocoles de coopération, ils opèrent entre eux des transferts "
+        "d'activités ou d'actes de soins.\n"
+        "\n"
+        "Le patient est informé des conditions de sa prise en charge dans le cadre d'un "
+        "protocole de coopération.\n"
+        "\n"
+        "Article L. 4011-2\n"
+        "[COMPLET]\n"
+        "[Version de la source : en vigueur depuis le 2019-07-27]\n"
+        "\n"
+        "Les protocoles de coopération sont rédigés par les professionnels de santé. Un décret en "
+        "Conseil d'Etat pris après avis de la Haute Autorité de santé définit les exigences "
+        "essentielles de qualité et de sécurité des protocoles.\n"
+        "\n"
+        "Article L. 4011-3\n"
+        "[COMPLET]\n"
+        "[Version de la source : en vigueur depuis le 2023-05-21]\n"
+        "\n"
+        "Les protocoles nationaux sont autorisés par arrêté des ministres chargés de la santé et "
+        "de la sécurité sociale après avis de la Haute Autorité de santé. Les professionnels de "
+        "santé qui souhaitent mettre en œuvre un protocole national le déclarent auprès de "
+        "l'agence régionale de santé.\n"
+    ),
+)
+
+HISTORICAL = FakeDoc(
+    doc_id="csp-l4011-historique-test",
+    title="Article L. 4011-3 dans sa rédaction issue de la loi n° 2009-879 (historique)",
+    kind="historique",
+    date="2009-07-21",
+    url="https://www.legifrance.gouv.fr/codes/test-l4011-2009",
+    status="historique",
+    body=(
+        "Article L. 4011-3\n"
+        "[COMPLET]\n"
+        "[Version de la source : en vigueur depuis le 2009-07-23]\n"
+        "\n"
+        "Les professionnels de santé soumettent à l'agence régionale de santé des protocoles de "
+        "coopération. L'agence vérifie que les protocoles répondent à un besoin de santé constaté "
+        "au niveau régional puis les soumet à la Haute Autorité de santé. Le ministre chargé de la "
+        "santé publie un arrêté d'autorisation du protocole.\n"
+    ),
+)
+
+ARS_PAGE = FakeDoc(
+    doc_id="page-ars-test",
+    title="ARS — Travailler en protocole de coopération",
+    kind="page-ars",
+    date="2024-02-01",
+    url="https://www.ars.sante.fr/test-protocoles",
+    status="information",
+    body=(
+        "Travailler en protocole de coopération\n"
+        "\n"
+        "Les protocoles de coopération permettent à des professionnels de santé de se répartir "
+        "autrement les tâches. Un infirmier peut ainsi réaliser des actes habituellement réservés "
+        "au médecin, après une formation adaptée.\n"
+        "\n"
+        f"{SHARED_PARAGRAPH}"
+        "\n"
+        "## Formation des délégués\n"
+        "\n"
+        "Chaque professionnel délégué suit la formation prévue par le protocole avant de réaliser "
+        "les actes dérogatoires. L'attestation de formation est conservée par la structure.\n"
+    ),
+)
+
+AMI = FakeDoc(
+    doc_id="ami-test-soins-palliatifs",
+    title="Appel à manifestation d'intérêt — soins palliatifs par des infirmiers experts",
+    kind="ami",
+    date="2023-03-09",
+    url="https://sante.gouv.fr/test-ami-soins-palliatifs",
+    status="clos (candidatures jusqu'au 02/05/2023)",
+    body=(
+        "Appel à manifestation d'intérêt : soins palliatifs\n"
+        "\n"
+        "Le ministère lance un appel à manifestation d'intérêt pour élaborer un protocole national "
+        "de prise en charge à domicile des patients requérant des soins palliatifs par des "
+        "infirmiers experts.\n"
+        "\n"
+        f"{SHARED_PARAGRAPH}"
+        "\n"
+        "## Calendrier des candidatures\n"
+        "\n"
+        "Les équipes candidates envoient leur dossier avant le 2 mai 2023. Le comité national des "
+        "coopérations interprofessionnelles sélectionne les projets retenus.\n"
+    ),
+)
+
+DOCS = (CODE, HISTORICAL, ARS_PAGE, AMI)
+
+
+def write_sources(corpus_file: Path, docs: tuple[FakeDoc, ...] | list[FakeDoc]) -> None:
+    """Write ``sources.yaml`` listing these documents."""
+    data = {"sources": [doc.source_entry() for doc in docs]}
+    corpus_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def write_corpus(corpus_file: Path, corpus_dir: Path, docs: tuple[FakeDoc, ...] = DOCS) -> None:
+    """Write the sources list and one ``<doc_id>.txt`` per document."""
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    write_sources(corpus_file, docs)
+    for doc in docs:
+        (corpus_dir / f"{doc.doc_id}.txt").write_text(doc.file_text(), encoding="utf-8")
