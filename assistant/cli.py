@@ -33,6 +33,13 @@ app.add_typer(model_app, name="model")
 
 console = Console()
 
+BackendOption = Annotated[
+    Backend | None, typer.Option(help="Générateur : extractive, openai ou llamacpp.")
+]
+RetrieverOption = Annotated[
+    RetrieverMode | None, typer.Option(help="Recherche : hybrid, bm25 ou dense.")
+]
+
 
 def _settings() -> Settings:
     return Settings()
@@ -159,12 +166,8 @@ def ask(
     question: Annotated[str, typer.Argument(help="La question, en français.")],
     as_json: Annotated[bool, typer.Option("--json", help="Réponse structurée en JSON.")] = False,
     k: Annotated[int | None, typer.Option("--k", help="Nombre de passages retrouvés.")] = None,
-    backend: Annotated[
-        Backend | None, typer.Option(help="Générateur : extractive, openai ou llamacpp.")
-    ] = None,
-    retriever: Annotated[
-        RetrieverMode | None, typer.Option(help="Recherche : hybrid, bm25 ou dense.")
-    ] = None,
+    backend: BackendOption = None,
+    retriever: RetrieverOption = None,
     kind: Annotated[
         list[str] | None, typer.Option(help="Limiter à ce type de document (répétable).")
     ] = None,
@@ -219,12 +222,8 @@ def evaluate(
         Path | None, typer.Option("--json", help="Écrire le résultat détaillé en JSON.")
     ] = None,
     k: Annotated[int, typer.Option("--k", help="Nombre de passages retrouvés.")] = 5,
-    backend: Annotated[
-        Backend | None, typer.Option(help="Générateur : extractive, openai ou llamacpp.")
-    ] = None,
-    retriever: Annotated[
-        RetrieverMode | None, typer.Option(help="Recherche : hybrid, bm25 ou dense.")
-    ] = None,
+    backend: BackendOption = None,
+    retriever: RetrieverOption = None,
     langchain_baseline: Annotated[
         bool,
         typer.Option(help="Mesurer la référence LangChain simple (découpage fixe, dense seul)."),

@@ -42,7 +42,6 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = 60.0
     llamacpp_model_path: Path = Path("models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
-    feedback_db: Path = Path(".coop/feedback.sqlite3")
     max_question_chars: int = 2000
 
     @property

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from assistant.errors import ConfigError
+from assistant.files import sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -96,15 +97,6 @@ LICENSE_NOTICE = (
 )
 
 Downloader = Callable[[str, Path], Path]
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def model_is_complete(model_dir: Path) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.errors import ConfigError
+from assistant.files import read_yaml, validate_entries
 
 
 class ExpectedSource(BaseModel):
@@ -42,22 +42,7 @@ def load_cases(path: Path) -> list[EvalCase]:
     Raises:
         ConfigError: missing file, invalid YAML, or an invalid entry (position and field given).
     """
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ConfigError(f"Fichier de questions introuvable : {path}") from err
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path} : YAML invalide ({err})") from err
+    raw = read_yaml(path, ConfigError, "Fichier de questions")
     if not isinstance(raw, list):
         raise ConfigError(f"{path} : une liste de questions est attendue.")
-    cases = []
-    for position, entry in enumerate(raw, start=1):
-        try:
-            cases.append(EvalCase.model_validate(entry))
-        except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ConfigError(
-                f"{path}, question n° {position} : champ « {where} » invalide ({first['msg']})."
-            ) from err
-    return cases
+    return validate_entries(path, raw, EvalCase, ConfigError, "question")

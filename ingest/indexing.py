@@ -13,6 +13,7 @@ from typing import Literal
 
 from assistant.config import Settings
 from assistant.errors import CorpusError
+from assistant.files import sha256_of
 from assistant.lexical import Bm25Index
 from assistant.schema import Chunk, Embedder
 from assistant.store import ChromaStore, DocumentRecord, embed_key
@@ -75,14 +76,6 @@ def version_hash(file_sha256: str, source: Source, settings: Settings) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class Ingestor:
     """Runs one ingestion over the sources list; collaborators are injected."""
 
@@ -139,7 +132,7 @@ class Ingestor:
             reason = "document non synchronisé (lancez `coop corpus sync`)"
             return DocumentOutcome(source.doc_id, "absent", reason=reason)
         try:
-            doc_hash = version_hash(_file_sha256(path), source, self._settings)
+            doc_hash = version_hash(sha256_of(path), source, self._settings)
             if previous is not None and previous.doc_hash == doc_hash:
                 return DocumentOutcome(source.doc_id, "unchanged", chunks=previous.chunks)
             document = load_document(path)

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.errors import CorpusError
+from assistant.files import read_yaml, validate_entries
 
 Kind = Literal[
     "code",
@@ -70,30 +70,16 @@ def load_sources(path: Path) -> list[Source]:
     Raises:
         CorpusError: the file is missing, is not YAML, or an entry is invalid (position given).
     """
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise CorpusError(f"Liste des sources introuvable : {path}") from err
-    except yaml.YAMLError as err:
-        raise CorpusError(f"{path} : YAML invalide ({err})") from err
+    raw = read_yaml(path, CorpusError, "Liste des sources")
     entries = raw.get("sources", raw) if isinstance(raw, dict) else raw
     if not isinstance(entries, list):
         raise CorpusError(f"{path} : une liste de sources est attendue sous la clé « sources ».")
-    sources: list[Source] = []
+    sources = validate_entries(path, entries, Source, CorpusError, "source")
     seen: set[str] = set()
-    for position, entry in enumerate(entries, start=1):
-        try:
-            source = Source.model_validate(entry)
-        except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise CorpusError(
-                f"{path}, source n° {position} : champ « {where} » invalide ({first['msg']})."
-            ) from err
+    for position, source in enumerate(sources, start=1):
         if source.doc_id in seen:
             raise CorpusError(
                 f"{path}, source n° {position} : doc_id en double « {source.doc_id} »."
             )
         seen.add(source.doc_id)
-        sources.append(source)
     return sources

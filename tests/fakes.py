@@ -20,8 +20,38 @@ DIMENSION = 64
 
 # Function words shared by every French passage: hashed, they would make unrelated texts close.
 _STOPWORDS = frozenset(
-    "les des une que qui est sont par pour sur dans aux avec ces cette son ses leur leurs "
-    "elle ils elles pas plus ont peut peuvent entre lorsque dont".split()
+    [
+        "les",
+        "des",
+        "une",
+        "que",
+        "qui",
+        "est",
+        "sont",
+        "par",
+        "pour",
+        "sur",
+        "dans",
+        "aux",
+        "avec",
+        "ces",
+        "cette",
+        "son",
+        "ses",
+        "leur",
+        "leurs",
+        "elle",
+        "ils",
+        "elles",
+        "pas",
+        "plus",
+        "ont",
+        "peut",
+        "peuvent",
+        "entre",
+        "lorsque",
+        "dont",
+    ]
 )
 
 

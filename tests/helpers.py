@@ -1,11 +1,21 @@
-"""A small synthetic corpus in the real mirror format (header block, ``---``, text)."""
+"""Shared test helpers: a small synthetic corpus in the real mirror format, settings, store.
+
+Kept out of conftest.py so that the crash-safety subprocess can import it without pytest.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import chromadb
 import yaml
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.config import Settings
+from assistant.schema import Chunk
+from assistant.store import ChromaStore
 
 
 @dataclass(frozen=True)
@@ -153,7 +163,7 @@ AMI = FakeDoc(
         "\n"
         f"{SHARED_PARAGRAPH}"
         "\n"
-        "## Calendrier des candidatures\n"
+        "## Dates de candidature\n"
         "\n"
         "Les équipes candidates envoient leur dossier avant le 2 mai 2023. Le comité national des "
         "coopérations interprofessionnelles sélectionne les projets retenus.\n"
@@ -175,3 +185,64 @@ def write_corpus(corpus_file: Path, corpus_dir: Path, docs: tuple[FakeDoc, ...] 
     write_sources(corpus_file, docs)
     for doc in docs:
         (corpus_dir / f"{doc.doc_id}.txt").write_text(doc.file_text(), encoding="utf-8")
+
+
+def make_settings(root: Path, **overrides: object) -> Settings:
+    """Settings on the synthetic corpus under ``root`` (nothing read from ``.env``)."""
+    values: dict[str, object] = {
+        "corpus_file": root / "sources.yaml",
+        "corpus_dir": root / "documents",
+        "index_dir": root / "index",
+        "chunk_size": 400,
+        "chunk_overlap": 50,
+        "k": 4,
+        "fetch_k": 10,
+        # The hashing embedder's similarities are lower than a real model's.
+        "min_score": 0.2,
+        "min_coverage": 0.15,
+        "feedback_db": root / "feedback.sqlite3",
+        "llamacpp_model_path": root / "absent.gguf",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def open_store(index_dir: Path, name: str = "coop") -> ChromaStore:
+    """A ChromaStore on a real embedded Chroma in ``index_dir``."""
+    client = chromadb.PersistentClient(
+        path=str(index_dir), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    return ChromaStore(client, name)
+
+
+def make_chunk(
+    doc_id: str,
+    index: int,
+    text: str,
+    *,
+    doc_hash: str = "a" * 64,
+    article: str = "",
+    **fields: object,
+) -> Chunk:
+    """A chunk built by hand, with the same id and hash scheme as the chunker."""
+    content_hash = hashlib.sha256(text.encode()).hexdigest()
+    values: dict[str, object] = {
+        "id": hashlib.sha1(f"{doc_id}\x1f{index}\x1f{content_hash}".encode()).hexdigest(),
+        "text": text,
+        "doc_id": doc_id,
+        "title": f"Titre de {doc_id}",
+        "kind": "code",
+        "date": "2023-05-21",
+        "official_url": f"https://www.legifrance.gouv.fr/{doc_id}",
+        "section": f"Article {article}" if article else "",
+        "article": article,
+        "page": 0,
+        "start": 0,
+        "end": len(text),
+        "chunk_index": index,
+        "content_hash": content_hash,
+        "doc_hash": doc_hash,
+        "status": "en vigueur",
+    }
+    values.update(fields)
+    return Chunk(**values)  # type: ignore[arg-type]

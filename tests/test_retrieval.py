@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from assistant.answering import Assistant
+from assistant.config import RetrieverMode
+from assistant.lexical import tokenize_fr
+from assistant.retrieval import HybridRetriever, SearchFilters, is_near_duplicate, rrf
+from assistant.schema import Chunk
+from assistant.store import ChromaStore
+from tests.fakes import HashingEmbedder
+from tests.helpers import AMI, ARS_PAGE, CODE, HISTORICAL, make_chunk
+
+# --- rrf -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rankings", "k", "expected"),
+    [
+        ([], 60, []),
+        ([["a", "b", "c"]], 60, [("a", 1 / 61), ("b", 1 / 62), ("c", 1 / 63)]),
+        # b is second in one list and first in the other: 1/62 + 1/61 beats a's 1/61.
+        ([["a", "b"], ["b", "c"]], 60, [("b", 1 / 62 + 1 / 61), ("a", 1 / 61), ("c", 1 / 62)]),
+        # Ties keep first-seen order.
+        ([["a"], ["b"]], 60, [("a", 1 / 61), ("b", 1 / 61)]),
+        ([["x", "y"], []], 0, [("x", 1.0), ("y", 0.5)]),
+        # Being in both lists at rank 3 (2/63) beats rank 1 in one list only (1/61).
+        (
+            [["a", "b", "c"], ["d", "e", "c"]],
+            60,
+            [("c", 2 / 63), ("a", 1 / 61), ("d", 1 / 61), ("b", 1 / 62), ("e", 1 / 62)],
+        ),
+    ],
+)
+def test_rrf(rankings: list[list[str]], k: int, expected: list[tuple[str, float]]) -> None:
+    fused = rrf(rankings, k=k)
+    assert [item for item, _ in fused] == [item for item, _ in expected]
+    assert [score for _, score in fused] == pytest.approx([score for _, score in expected])
+
+
+# --- SearchFilters ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (SearchFilters(), None),
+        (SearchFilters(kinds=("code", "ami")), {"kind": {"$in": ["code", "ami"]}}),
+        (SearchFilters(doc_ids=("d1",)), {"doc_id": {"$in": ["d1"]}}),
+        (SearchFilters(in_force_only=True), {"in_force": True}),
+        (SearchFilters(since="2020-03-01"), {"date_num": {"$gte": 20200301}}),
+        (SearchFilters(since="2021"), {"date_num": {"$gte": 20210000}}),
+        (
+            SearchFilters(kinds=("code",), in_force_only=True, since="2019-07-26"),
+            {
+                "$and": [
+                    {"kind": {"$in": ["code"]}},
+                    {"in_force": True},
+                    {"date_num": {"$gte": 20190726}},
+                ]
+            },
+        ),
+    ],
+)
+def test_filters_where(filters: SearchFilters, expected: dict[str, Any] | None) -> None:
+    assert filters.where() == expected
+
+
+@pytest.mark.parametrize(
+    ("filters", "chunk_fields", "accepted"),
+    [
+        (SearchFilters(), {}, True),
+        (SearchFilters(kinds=("ami",)), {"kind": "code"}, False),
+        (SearchFilters(kinds=("ami", "code")), {"kind": "code"}, True),
+        (SearchFilters(doc_ids=("autre",)), {}, False),
+        (SearchFilters(in_force_only=True), {"status": "historique"}, False),
+        (SearchFilters(in_force_only=True), {"status": "clos (2023)"}, False),
+        (SearchFilters(in_force_only=True), {"status": "en vigueur (à vérifier)"}, True),
+        (SearchFilters(in_force_only=True), {"status": ""}, True),
+        (SearchFilters(since="2023-05-22"), {"date": "2023-05-21"}, False),
+        (SearchFilters(since="2023-05-21"), {"date": "2023-05-21"}, True),
+        (SearchFilters(since="2023"), {"date": "2023-01-01"}, True),
+        # An undated text counts as older than any date.
+        (SearchFilters(since="2000-01-01"), {"date": ""}, False),
+    ],
+)
+def test_filters_accepts(
+    filters: SearchFilters, chunk_fields: dict[str, object], accepted: bool
+) -> None:
+    chunk = make_chunk("doc", 0, "Un passage.", **chunk_fields)
+    assert filters.accepts(chunk) is accepted
+
+
+# --- is_near_duplicate -----------------------------------------------------------------------
+
+TWELVE_WORDS = "les protocoles de coopération sont rédigés par les professionnels de santé eux"
+
+
+@pytest.mark.parametrize(
+    ("text_a", "text_b", "expected"),
+    [
+        (TWELVE_WORDS, TWELVE_WORDS, True),
+        # Accents and case are folded: same words, same shingles.
+        (TWELVE_WORDS, TWELVE_WORDS.upper().replace("É", "E"), True),
+        # Last word changed: 9 of 10 trigrams shared, Jaccard 9 / 11 ≈ 0.82 ≥ 0.8.
+        (TWELVE_WORDS, TWELVE_WORDS.replace(" eux", " seuls"), True),
+        # Middle word changed: 7 shared trigrams, Jaccard 7 / 13 ≈ 0.54.
+        (TWELVE_WORDS, TWELVE_WORDS.replace("rédigés", "validés"), False),
+        (TWELVE_WORDS, "La déclaration se fait en ligne sur la plateforme dédiée.", False),
+    ],
+)
+def test_is_near_duplicate(text_a: str, text_b: str, expected: bool) -> None:
+    a = make_chunk("a", 0, text_a)
+    b = make_chunk("b", 0, text_b)
+    assert is_near_duplicate(a, b) is expected
+    assert is_near_duplicate(b, a) is expected
+
+
+def test_same_content_hash_is_a_duplicate_whatever_the_text() -> None:
+    a = make_chunk("a", 0, "Premier texte.")
+    b = make_chunk("b", 0, "Tout autre chose.", content_hash=a.content_hash)
+    assert is_near_duplicate(a, b)
+
+
+# --- HybridRetriever on the ingested synthetic corpus ----------------------------------------
+
+
+@pytest.fixture
+def retriever(shared_assistant: Assistant) -> HybridRetriever:
+    return shared_assistant.retriever
+
+
+@pytest.fixture
+def store(retriever: HybridRetriever) -> ChromaStore:
+    return retriever.store
+
+
+def _with_mode(retriever: HybridRetriever, mode: RetrieverMode) -> HybridRetriever:
+    return HybridRetriever(
+        retriever.store, retriever.embedder, retriever.lexical, mode=mode, fetch_k=10
+    )
+
+
+MODES: list[RetrieverMode] = ["hybrid", "dense", "bm25"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Que dit l'article L. 4011-3 ?",
+        "L4011-3",
+        "art. L 4011-3",
+        "Quelles formations pour les délégués selon l'article l. 4011-3 ?",
+        "soins palliatifs infirmiers experts L. 4011-3",
+    ],
+)
+def test_named_article_comes_first_whatever_the_wording(
+    retriever: HybridRetriever, mode: RetrieverMode, question: str
+) -> None:
+    hits = _with_mode(retriever, mode).search(question, k=4)
+    assert [h.chunk.article for h in hits[:2]] == ["L4011-3", "L4011-3"]
+    assert all(h.exact_reference for h in hits[:2])
+    # The wording in force before the historical one.
+    assert [h.chunk.doc_id for h in hits[:2]] == [CODE.doc_id, HISTORICAL.doc_id]
+
+
+def test_text_number_brings_the_text_first(retriever: HybridRetriever) -> None:
+    hits = retriever.search("Que prévoyait la loi n° 2009-879 ?", k=3)
+    assert hits[0].chunk.doc_id == HISTORICAL.doc_id
+    assert hits[0].exact_reference
+
+
+def _all_kinds_question() -> str:
+    return "protocole de coopération des professionnels de santé"
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("filters", "allowed_docs"),
+    [
+        (SearchFilters(kinds=("ami",)), {AMI.doc_id}),
+        (SearchFilters(kinds=("code", "historique")), {CODE.doc_id, HISTORICAL.doc_id}),
+        (SearchFilters(doc_ids=(ARS_PAGE.doc_id,)), {ARS_PAGE.doc_id}),
+        # The AMI is closed and the 2009 wording historical: neither is in force.
+        (SearchFilters(in_force_only=True), {CODE.doc_id, ARS_PAGE.doc_id}),
+        (SearchFilters(since="2023-04-01"), {CODE.doc_id, ARS_PAGE.doc_id}),
+        (SearchFilters(since="2023-01-01"), {CODE.doc_id, ARS_PAGE.doc_id, AMI.doc_id}),
+    ],
+)
+def test_filters_restrict_every_mode(
+    retriever: HybridRetriever,
+    mode: RetrieverMode,
+    filters: SearchFilters,
+    allowed_docs: set[str],
+) -> None:
+    hits = _with_mode(retriever, mode).search(_all_kinds_question(), k=12, filters=filters)
+    assert hits
+    assert {h.chunk.doc_id for h in hits} <= allowed_docs
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_filters_apply_to_exact_references(retriever: HybridRetriever, mode: RetrieverMode) -> None:
+    hits = _with_mode(retriever, mode).search(
+        "Que dit l'article L. 4011-3 ?", k=4, filters=SearchFilters(in_force_only=True)
+    )
+    exact = [h.chunk.doc_id for h in hits if h.exact_reference]
+    assert exact == [CODE.doc_id]
+    assert HISTORICAL.doc_id not in {h.chunk.doc_id for h in hits}
+
+
+def test_duplicate_paragraph_is_shown_once(retriever: HybridRetriever, store: ChromaStore) -> None:
+    shared = [c for c in store.iter_chunks() if "démarches simplifiées" in c.text]
+    assert {c.doc_id for c in shared} == {ARS_PAGE.doc_id, AMI.doc_id}  # stored twice
+    hits = retriever.search("déclaration en ligne sur la plateforme démarches simplifiées", k=12)
+    assert sum("démarches simplifiées" in h.chunk.text for h in hits) == 1
+    assert len({h.chunk.id for h in hits}) == len(hits)
+
+
+def _texts_sharing_a_word(store: ChromaStore, question: str) -> set[str]:
+    words = set(tokenize_fr(question))
+    return {c.text for c in store.iter_chunks() if words & set(tokenize_fr(c.indexed_text))}
+
+
+def test_modes_rank_differently(retriever: HybridRetriever, store: ChromaStore) -> None:
+    question = "formation des délégués attestation"
+    bm25 = _with_mode(retriever, "bm25").search(question, k=12)
+    dense = _with_mode(retriever, "dense").search(question, k=12)
+    hybrid = _with_mode(retriever, "hybrid").search(question, k=12)
+
+    # BM25 only returns passages sharing a word with the question; dense ranks every passage.
+    # (The shared paragraph is stored twice but shown once, hence the comparison on texts.)
+    lexical_texts = _texts_sharing_a_word(store, question)
+    assert {h.chunk.text for h in bm25} == lexical_texts
+    assert len(lexical_texts) < len(dense)
+    assert all(h.lexical_score is not None for h in bm25)
+    assert all(h.lexical_score is None for h in dense)
+    # Hybrid fuses both lists: it holds the lexical matches and the dense-only passages.
+    assert {h.chunk.id for h in bm25} < {h.chunk.id for h in hybrid}
+    assert [h.chunk.id for h in bm25] != [h.chunk.id for h in dense]
+    # The passage with all three words wins in every mode.
+    for hits in (bm25, dense, hybrid):
+        assert hits[0].chunk.section == "Formation des délégués"
+
+
+def test_scores_are_fused_and_decreasing(retriever: HybridRetriever) -> None:
+    hits = retriever.search("formation des délégués attestation", k=6)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # The top passage is first in both lists: 1/61 + 1/61.
+    assert hits[0].score == pytest.approx(2 / 61)
+
+
+def test_lexical_only_hits_get_their_cosine_similarity(
+    retriever: HybridRetriever, embedder: HashingEmbedder
+) -> None:
+    question = "formation des délégués attestation"
+    hits = _with_mode(retriever, "bm25").search(question, k=4)
+    query = np.asarray(embedder.embed_query(question))
+    for hit in hits:
+        passage = np.asarray(embedder.embed_documents([hit.chunk.indexed_text])[0])
+        assert hit.dense_score == pytest.approx(float(query @ passage), abs=1e-5)
+
+
+def test_k_limits_the_number_of_hits(retriever: HybridRetriever) -> None:
+    assert len(retriever.search(_all_kinds_question(), k=2)) == 2
+
+
+def test_retrieved_chunks_keep_their_metadata(retriever: HybridRetriever) -> None:
+    hit = retriever.search("Que dit l'article L. 4011-3 ?", k=1)[0]
+    chunk: Chunk = hit.chunk
+    assert (chunk.title, chunk.kind, chunk.date, chunk.official_url) == (
+        CODE.title,
+        "code",
+        "2023-05-21",
+        CODE.url,
+    )
+    assert chunk.section == "Article L. 4011-3"
+    assert chunk.article_date == "2023-05-21"
+    assert chunk.text.startswith("Article L. 4011-3\nLes protocoles nationaux")
