@@ -19,9 +19,10 @@ logger = logging.getLogger(__name__)
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _FOLLOW_UP_START = ("et ", "mais ", "alors ", "ensuite", "puis ", "dans ce cas", "aussi")
+# Personal and demonstrative pronouns only: determiners (le, la, son, ce…) start ordinary questions.
 _PRONOUNS = {
-    "il", "elle", "ils", "elles", "le", "la", "les", "lui", "leur", "leurs", "son", "sa", "ses",
-    "ce", "cet", "cette", "ces", "celui", "celle", "ceux", "cela", "ca", "y", "en", "dernier",
+    "il", "elle", "ils", "elles", "lui", "cela", "ca", "celui", "celle", "ceux", "y", "en",
+    "dernier", "derniere",
 }  # fmt: skip
 
 
@@ -245,6 +246,8 @@ class Assistant:
     def _llm_answer(self, question: str, hits: list[Hit], history: Sequence[Message]) -> Answer:
         assert self.generator is not None
         reply = self.generator.generate(prompts.build_messages(question, hits, history))
+        if prompts.NOT_FOUND_MARKER in reply:
+            return Answer(question, prompts.REFUSAL, [], True, hits, backend=self.backend)
         text, order, dropped = renumber(reply, len(hits))
         if not order:
             raise GenerationError("réponse sans aucune référence vérifiable")

@@ -143,8 +143,15 @@ def ingest(
     }
     table = Table("Document", "État", "Passages", "Détail", title="Indexation")
     for outcome in report.outcomes:
-        table.add_row(outcome.doc_id, labels[outcome.status], str(outcome.chunks), outcome.reason)
+        if outcome.status != "absent":
+            status = labels[outcome.status]
+            table.add_row(outcome.doc_id, status, str(outcome.chunks), outcome.reason)
     console.print(table)
+    absent = [o.doc_id for o in report.outcomes if o.status == "absent"]
+    if absent:
+        console.print(
+            f"{len(absent)} source(s) non synchronisée(s), non indexée(s) : {', '.join(absent)}"
+        )
     summary = Table("Documents indexés", "Passages", "Passages calculés", "Réutilisés", "Secondes")
     indexed = sum(1 for o in report.outcomes if o.status in {"new", "changed", "unchanged"})
     summary.add_row(

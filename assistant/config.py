@@ -29,8 +29,8 @@ class Settings(BaseSettings):
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_dtype: Literal["float32", "bfloat16"] = "bfloat16"
     embedding_batch_size: int = 16
-    chunk_size: int = 1200
-    chunk_overlap: int = 150
+    chunk_size: int = 800
+    chunk_overlap: int = 100
     k: int = 5
     fetch_k: int = 30
     min_score: float = 0.41

@@ -15,6 +15,7 @@ _LIST_MARK = re.compile(r"^\s*(?:[-–•*]|\d+°|[IVX]+(?:\.-?|-)|[A-Z]\.-|[a-z
 # A split after "L." / "art." / "n°" etc. is an abbreviation, not a sentence end.
 _ABBREVIATION_END = re.compile(r"(?:\b[A-Z]|\bart|\bArt|\bn°|\bcf|\bp|\bal|\bnos?)\.$")
 _URL = re.compile(r"https?://\S+")
+_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
 _MIN_CHARS = 30
 _MAX_CHARS = 520
 
@@ -55,7 +56,7 @@ def _logical_lines(text: str) -> list[str]:
     lines: list[str] = []
     for raw in text.split("\n"):
         line = raw.strip()
-        if not line or _EDITORIAL.match(line):
+        if not line or _EDITORIAL.match(line) or _MARKDOWN_HEADING.match(line):
             if lines and lines[-1]:
                 lines.append("")
             continue

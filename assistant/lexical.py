@@ -27,8 +27,11 @@ logger = logging.getLogger(__name__)
 _CODE_REF = re.compile(r"\b([LRD])\s*\.?\s*(\d{4}(?:-\d+){1,3})\b", re.IGNORECASE)
 # "2020-148", "2021-1512", "2019-774": decree/law numbers, kept whole as well.
 _TEXT_NUMBER = re.compile(r"\b((?:19|20)\d{2}-\d{2,5})\b")
-_WORD = re.compile(r"[a-z0-9]+(?:-\d+)*")
-_STOPWORDS = frozenset(STOPWORDS_FRENCH) | {"d", "l", "qu", "s", "n", "c", "j", "m", "t"}
+# Bump when tokenize_fr changes: persisted lexical indexes of another version are rebuilt.
+TOKENIZER_VERSION = "2"
+_STOPWORDS = frozenset(
+    unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in STOPWORDS_FRENCH
+) | {"d", "l", "qu", "s", "n", "c", "j", "m", "t"}
 
 
 def fold_accents(text: str) -> str:
@@ -54,16 +57,16 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def tokenize_fr(text: str) -> list[str]:
-    """Tokens for BM25: references whole, words stemmed (French Snowball) then accent-folded."""
+    """Tokens for BM25: references whole, words accent-folded then stemmed (French Snowball).
+
+    Folding first makes "infirmiere" and "infirmière" the same token, whatever the user typed.
+    """
     tokens: list[str] = [ref.lower() for ref in find_references(text)]
     rest = _CODE_REF.sub(" ", text)
     tokens += _TEXT_NUMBER.findall(rest)
     rest = _TEXT_NUMBER.sub(" ", rest)
-    words = [w for w in re.findall(r"\w+", rest.lower()) if w not in _STOPWORDS]
-    for stem in _stemmer().stemWords(words):
-        folded = fold_accents(stem)
-        if folded and folded not in _STOPWORDS:
-            tokens.append(folded)
+    words = [w for w in re.findall(r"\w+", fold_accents(rest)) if w not in _STOPWORDS]
+    tokens += [stem for stem in _stemmer().stemWords(words) if stem and stem not in _STOPWORDS]
     return tokens
 
 

@@ -14,7 +14,7 @@ from typing import Literal
 from assistant.config import Settings
 from assistant.errors import CorpusError
 from assistant.files import sha256_of
-from assistant.lexical import Bm25Index
+from assistant.lexical import TOKENIZER_VERSION, Bm25Index
 from assistant.schema import Chunk, Embedder
 from assistant.store import ChromaStore, DocumentRecord, embed_key
 from ingest.chunking import CHUNKER_VERSION, chunk_document
@@ -127,7 +127,10 @@ class Ingestor:
     def _ingest_one(
         self, source: Source, previous: DocumentRecord | None, report: IngestReport
     ) -> DocumentOutcome:
-        path = find_document_file(source, self._settings.corpus_dir)
+        try:
+            path = find_document_file(source, self._settings.corpus_dir)
+        except CorpusError as err:
+            return DocumentOutcome(source.doc_id, "failed", reason=err.message)
         if path is None:
             reason = "document non synchronisé (lancez `coop corpus sync`)"
             return DocumentOutcome(source.doc_id, "absent", reason=reason)
@@ -189,7 +192,7 @@ class Ingestor:
 def load_or_build_lexical(settings: Settings, store: ChromaStore) -> Bm25Index:
     """BM25 index consistent with the store's committed contents (rebuilt when stale)."""
     directory = lexical_dir(settings)
-    version = store.version()
+    version = f"{store.version()}-t{TOKENIZER_VERSION}"
     index = Bm25Index.load(directory)
     if index is not None and index.version == version:
         return index

@@ -12,9 +12,10 @@ import re
 import unicodedata
 from collections import deque
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from assistant.errors import GenerationError
-from assistant.schema import Message
+from assistant.schema import Embedder, Generator, Message
 
 DIMENSION = 64
 
@@ -117,3 +118,9 @@ class ScriptedGenerator:
         if isinstance(reply, Exception):
             raise reply
         return reply
+
+
+if TYPE_CHECKING:
+    # mypy checks that the fakes satisfy the production Protocols.
+    _embedder: Embedder = HashingEmbedder()
+    _generator: Generator = ScriptedGenerator()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import chromadb
 import yaml
@@ -200,11 +201,10 @@ def make_settings(root: Path, **overrides: object) -> Settings:
         # The hashing embedder's similarities are lower than a real model's.
         "min_score": 0.2,
         "min_coverage": 0.15,
-        "feedback_db": root / "feedback.sqlite3",
         "llamacpp_model_path": root / "absent.gguf",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type,call-arg]
 
 
 def open_store(index_dir: Path, name: str = "coop") -> ChromaStore:
@@ -222,7 +222,7 @@ def make_chunk(
     *,
     doc_hash: str = "a" * 64,
     article: str = "",
-    **fields: object,
+    **fields: Any,
 ) -> Chunk:
     """A chunk built by hand, with the same id and hash scheme as the chunker."""
     content_hash = hashlib.sha256(text.encode()).hexdigest()

@@ -88,7 +88,7 @@ def test_filters_where(filters: SearchFilters, expected: dict[str, Any] | None) 
     ],
 )
 def test_filters_accepts(
-    filters: SearchFilters, chunk_fields: dict[str, object], accepted: bool
+    filters: SearchFilters, chunk_fields: dict[str, Any], accepted: bool
 ) -> None:
     chunk = make_chunk("doc", 0, "Un passage.", **chunk_fields)
     assert filters.accepts(chunk) is accepted

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from assistant.embedding import SentenceTransformerEmbedder
+from assistant.errors import ConfigError
+from assistant.schema import Embedder
+from tests.fakes import HashingEmbedder
+
+TEXTS = [
+    "Les protocoles de coopération sont rédigés par les professionnels de santé.",
+    "La déclaration se fait en ligne sur la plateforme démarches simplifiées.",
+    "Établissement, délégué, infirmière : accents et majuscules « français » œ.",
+]
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+class EmbedderContract:
+    """What the ingestion and the retriever rely on, for any Embedder."""
+
+    @pytest.fixture
+    def embedder(self) -> Embedder:
+        raise NotImplementedError
+
+    def test_satisfies_the_protocol(self, embedder: Embedder) -> None:
+        assert isinstance(embedder, Embedder)
+        assert embedder.model_id
+
+    def test_one_vector_per_text_of_fixed_dimension(self, embedder: Embedder) -> None:
+        vectors = embedder.embed_documents(TEXTS)
+        assert len(vectors) == len(TEXTS)
+        assert len({len(v) for v in vectors}) == 1
+        assert len(embedder.embed_query("Qui rédige les protocoles ?")) == len(vectors[0])
+
+    def test_vectors_are_unit_norm(self, embedder: Embedder) -> None:
+        # bfloat16 models round the normalised output: 1e-2 is their precision.
+        for vector in [*embedder.embed_documents(TEXTS), embedder.embed_query(TEXTS[2])]:
+            assert math.sqrt(sum(x * x for x in vector)) == pytest.approx(1.0, abs=1e-2)
+
+    def test_deterministic(self, embedder: Embedder) -> None:
+        first, second = embedder.embed_documents(TEXTS), embedder.embed_documents(TEXTS)
+        assert np.allclose(np.asarray(first), np.asarray(second), atol=1e-3)
+
+    def test_empty_batch(self, embedder: Embedder) -> None:
+        assert embedder.embed_documents([]) == []
+
+    def test_question_is_closest_to_the_passage_sharing_its_words(self, embedder: Embedder) -> None:
+        query = embedder.embed_query("Où faire la déclaration en ligne, sur quelle plateforme ?")
+        documents = embedder.embed_documents(TEXTS)
+        scores = [cosine(query, d) for d in documents]
+        assert scores.index(max(scores)) == 1
+
+
+class TestHashingEmbedder(EmbedderContract):
+    @pytest.fixture
+    def embedder(self) -> Embedder:
+        return HashingEmbedder()
+
+    def test_accents_and_case_are_folded(self) -> None:
+        embedder = HashingEmbedder()
+        assert embedder.embed_query("Délégué INFIRMIÈRE") == embedder.embed_query(
+            "delegue infirmiere"
+        )
+
+    def test_text_without_words_still_has_a_unit_vector(self) -> None:
+        assert sum(x * x for x in HashingEmbedder().embed_query("?!")) == pytest.approx(1.0)
+
+
+@pytest.mark.slow
+class TestSentenceTransformerEmbedder(EmbedderContract):
+    @pytest.fixture
+    def embedder(self, real_embedder: SentenceTransformerEmbedder) -> Embedder:
+        return real_embedder
+
+    def test_model_id_is_the_directory_name(self, embedder: SentenceTransformerEmbedder) -> None:
+        assert embedder.model_id == "embeddinggemma-300m"
+
+
+def test_missing_local_model_is_a_config_error(tmp_path: object) -> None:
+    embedder = SentenceTransformerEmbedder(f"{tmp_path}/modele-absent")
+    assert embedder.model_id == "modele-absent"  # known without loading anything
+    with pytest.raises(ConfigError, match="coop model fetch"):
+        embedder.embed_query("Bonjour")

@@ -1,0 +1,529 @@
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+from chromadb.api.shared_system_client import SharedSystemClient
+
+from assistant.config import Settings
+from assistant.factory import build_assistant
+from assistant.lexical import Bm25Index
+from assistant.store import ChromaStore
+from ingest import indexing
+from ingest.indexing import (
+    Ingestor,
+    IngestReport,
+    lexical_dir,
+    load_or_build_lexical,
+    version_hash,
+)
+from ingest.sources import load_sources
+from tests.fakes import HashingEmbedder
+from tests.helpers import (
+    AMI,
+    ARS_PAGE,
+    CODE,
+    DOCS,
+    HISTORICAL,
+    FakeDoc,
+    make_settings,
+    open_store,
+    write_corpus,
+    write_sources,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Chunks per document with chunk_size=400, counted by hand from tests/helpers.py: the code has
+# a title paragraph, L. 4011-1 in two pieces (two paragraphs > 400 chars), L. 4011-2, L. 4011-3.
+EXPECTED_CHUNKS = {CODE.doc_id: 5, HISTORICAL.doc_id: 1, ARS_PAGE.doc_id: 3, AMI.doc_id: 3}
+
+
+class RecordingEmbedder(HashingEmbedder):
+    """Hashing embedder that keeps every text it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        self.embedded.extend(texts)
+        return super().embed_documents(texts)
+
+
+def statuses(report: IngestReport) -> dict[str, str]:
+    return {o.doc_id: o.status for o in report.outcomes}
+
+
+def rewrite(settings: Settings, doc: FakeDoc) -> None:
+    (settings.corpus_dir / f"{doc.doc_id}.txt").write_text(doc.file_text(), encoding="utf-8")
+
+
+def visible_by_doc(store: ChromaStore) -> dict[str, list[str]]:
+    """doc_id → doc_hash of each visible chunk."""
+    found: dict[str, list[str]] = {}
+    for chunk in store.iter_chunks():
+        found.setdefault(chunk.doc_id, []).append(chunk.doc_hash)
+    return found
+
+
+def test_full_ingest_counts(indexed: IngestReport, store: ChromaStore) -> None:
+    assert statuses(indexed) == dict.fromkeys(EXPECTED_CHUNKS, "new")
+    assert {o.doc_id: o.chunks for o in indexed.outcomes} == EXPECTED_CHUNKS
+    assert indexed.total_chunks == 12
+    assert indexed.embedded_chunks == 12
+    assert indexed.reused_vectors == 0
+    assert indexed.failures == []
+    assert {d: r.chunks for d, r in store.documents().items()} == EXPECTED_CHUNKS
+    assert store.count() == 12
+
+
+def test_catalog_records_the_source_metadata(indexed: IngestReport, store: ChromaStore) -> None:
+    record = store.documents()[HISTORICAL.doc_id]
+    assert (record.title, record.kind, record.date, record.status, record.official_url) == (
+        HISTORICAL.title,
+        "historique",
+        "2009-07-21",
+        "historique",
+        HISTORICAL.url,
+    )
+    assert record.source_file == f"{HISTORICAL.doc_id}.txt"
+
+
+def test_second_run_changes_nothing(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    embedder = RecordingEmbedder()
+    version = store.version()
+    report = Ingestor(settings, embedder, store).run()
+    assert statuses(report) == dict.fromkeys(EXPECTED_CHUNKS, "unchanged")
+    assert report.embedded_chunks == 0
+    assert report.reused_vectors == 0
+    assert report.total_chunks == 12
+    assert embedder.embedded == []
+    assert store.version() == version
+
+
+def test_modified_file_only_reembeds_its_changed_chunks(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    old_hash = store.documents()[ARS_PAGE.doc_id].doc_hash
+    changed = replace(
+        ARS_PAGE, body=ARS_PAGE.body.replace("par la structure.", "par la structure de soins.")
+    )
+    rewrite(settings, changed)
+    embedder = RecordingEmbedder()
+
+    report = Ingestor(settings, embedder, store).run()
+
+    assert statuses(report) == {
+        CODE.doc_id: "unchanged",
+        HISTORICAL.doc_id: "unchanged",
+        ARS_PAGE.doc_id: "changed",
+        AMI.doc_id: "unchanged",
+    }
+    # Only the "Formation des délégués" chunk changed; the page's two other chunks are reused.
+    assert report.embedded_chunks == 1
+    assert report.reused_vectors == 2
+    assert len(embedder.embedded) == 1
+    assert "structure de soins" in embedder.embedded[0]
+    new_hash = store.documents()[ARS_PAGE.doc_id].doc_hash
+    assert new_hash != old_hash
+    assert set(visible_by_doc(store)[ARS_PAGE.doc_id]) == {new_hash}
+    assert store.count() == 12  # the old version's chunks are gone
+
+
+def test_removed_source_is_removed_from_the_index(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    write_sources(settings.corpus_file, [CODE, ARS_PAGE, AMI])
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+    assert statuses(report)[HISTORICAL.doc_id] == "removed"
+    assert HISTORICAL.doc_id not in store.documents()
+    assert HISTORICAL.doc_id not in visible_by_doc(store)
+    assert store.count() == 11
+    assert report.total_chunks == 11
+    # The lexical index follows: the historical wording can no longer be found.
+    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+    assert [c.doc_id for c in assistant.retriever.lexical.by_article("L4011-3")] == [CODE.doc_id]
+
+
+def test_unsynced_document_is_reported_absent(settings: Settings, store: ChromaStore) -> None:
+    (settings.corpus_dir / f"{AMI.doc_id}.txt").unlink()
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+    absent = next(o for o in report.outcomes if o.doc_id == AMI.doc_id)
+    assert absent.status == "absent"
+    assert "coop corpus sync" in absent.reason
+    assert AMI.doc_id not in store.documents()
+    assert report.failures == []
+
+
+@pytest.mark.parametrize(
+    ("content", "reason_words"),
+    [
+        (b"", "fichier vide"),
+        (b"\x00\x01\x02\xff\xfe\x00binaire" * 50, "contenu binaire"),
+        (b"Titre: Vide\nType: code\n---\n   \n", "aucun texte"),
+    ],
+    ids=["zero-byte", "binary", "header-only"],
+)
+def test_broken_file_fails_alone_and_keeps_the_previous_version(
+    settings: Settings,
+    store: ChromaStore,
+    indexed: IngestReport,
+    content: bytes,
+    reason_words: str,
+) -> None:
+    previous = store.documents()[AMI.doc_id]
+    (settings.corpus_dir / f"{AMI.doc_id}.txt").write_bytes(content)
+    (settings.corpus_dir / f"{CODE.doc_id}.txt").write_text(
+        CODE.file_text() + "\nArticle L. 4011-4\n\nUn article ajouté.\n", encoding="utf-8"
+    )
+
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+
+    [failure] = report.failures
+    assert failure.doc_id == AMI.doc_id
+    assert f"{AMI.doc_id}.txt" in failure.reason
+    assert reason_words in failure.reason
+    assert statuses(report)[CODE.doc_id] == "changed"  # the others go on
+    assert store.documents()[AMI.doc_id] == previous
+    assert set(visible_by_doc(store)[AMI.doc_id]) == {previous.doc_hash}
+    assert len(visible_by_doc(store)[AMI.doc_id]) == EXPECTED_CHUNKS[AMI.doc_id]
+    # ... and the previous version is still served.
+    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+    hits = assistant.retriever.search("appel à manifestation d'intérêt soins palliatifs", k=3)
+    assert hits[0].chunk.doc_id == AMI.doc_id
+
+
+def test_unsafe_file_name_fails_alone(settings: Settings, store: ChromaStore) -> None:
+    entries = [d.source_entry() for d in DOCS]
+    entries[-1]["filename"] = "../hors-du-dossier.txt"
+    settings.corpus_file.write_text(
+        yaml.safe_dump({"sources": entries}, allow_unicode=True), encoding="utf-8"
+    )
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+    assert [f.doc_id for f in report.failures] == [AMI.doc_id]
+    assert "non sûr" in report.failures[0].reason
+    assert set(store.documents()) == {CODE.doc_id, HISTORICAL.doc_id, ARS_PAGE.doc_id}
+
+
+def test_broken_new_document_is_not_indexed(settings: Settings, store: ChromaStore) -> None:
+    (settings.corpus_dir / f"{AMI.doc_id}.txt").write_bytes(b"")
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+    assert [f.doc_id for f in report.failures] == [AMI.doc_id]
+    assert AMI.doc_id not in store.documents()
+    assert report.total_chunks == 12 - EXPECTED_CHUNKS[AMI.doc_id]
+
+
+def test_rebuild_starts_from_scratch(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    report = Ingestor(settings, HashingEmbedder(), store).run(rebuild=True)
+    assert statuses(report) == dict.fromkeys(EXPECTED_CHUNKS, "new")
+    assert report.embedded_chunks == 12
+    assert store.count() == 12
+
+
+def test_only_limits_the_run_and_removes_nothing(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    rewrite(settings, replace(AMI, body=AMI.body + "\nUne phrase ajoutée à la fin.\n"))
+    rewrite(settings, replace(CODE, body=CODE.body + "\nUne phrase ajoutée à la fin.\n"))
+    report = Ingestor(settings, HashingEmbedder(), store).run(only=[AMI.doc_id])
+    assert statuses(report) == {AMI.doc_id: "changed"}
+    assert set(store.documents()) == set(EXPECTED_CHUNKS)
+    assert store.documents()[CODE.doc_id].doc_hash == indexed_hash(settings, CODE, original=True)
+
+
+def indexed_hash(settings: Settings, doc: FakeDoc, *, original: bool = False) -> str:
+    """The doc_hash the ingestor gives to ``doc`` (its original text when ``original``)."""
+    data = doc.file_text().encode() if original else doc_path(settings, doc).read_bytes()
+    source = next(s for s in load_sources(settings.corpus_file) if s.doc_id == doc.doc_id)
+    return version_hash(hashlib.sha256(data).hexdigest(), source, settings)
+
+
+def doc_path(settings: Settings, doc: FakeDoc) -> Path:
+    return settings.corpus_dir / f"{doc.doc_id}.txt"
+
+
+def test_chunking_settings_are_part_of_the_version(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    bigger = make_settings(settings.corpus_file.parent, chunk_size=800)
+    report = Ingestor(bigger, HashingEmbedder(), store).run()
+    assert set(statuses(report).values()) == {"changed"}
+
+
+def test_progress_is_reported_per_document(settings: Settings, store: ChromaStore) -> None:
+    seen: list[tuple[str, int, int]] = []
+    Ingestor(settings, HashingEmbedder(), store, on_progress=lambda *args: seen.append(args)).run()
+    assert seen == [
+        (CODE.doc_id, 0, 4),
+        (HISTORICAL.doc_id, 1, 4),
+        (ARS_PAGE.doc_id, 2, 4),
+        (AMI.doc_id, 3, 4),
+        ("", 4, 4),
+    ]
+
+
+def test_lexical_index_is_persisted_and_reused(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    persisted = Bm25Index.load(lexical_dir(settings))
+    assert persisted is not None
+    assert len(persisted.chunks) == 12
+    assert load_or_build_lexical(settings, store).version == persisted.version
+
+
+def test_stale_lexical_index_is_rebuilt(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    Bm25Index.build([next(store.iter_chunks())], "périmé").save(lexical_dir(settings))
+    rebuilt = load_or_build_lexical(settings, store)
+    assert len(rebuilt.chunks) == 12
+    reloaded = Bm25Index.load(lexical_dir(settings))
+    assert reloaded is not None
+    assert reloaded.version == rebuilt.version != "périmé"
+
+
+def test_new_tokenizer_version_rebuilds_the_lexical_index(
+    settings: Settings,
+    store: ChromaStore,
+    indexed: IngestReport,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = load_or_build_lexical(settings, store).version
+    monkeypatch.setattr(indexing, "TOKENIZER_VERSION", "tokenizer-suivant")
+    after = load_or_build_lexical(settings, store)
+    assert after.version != before
+    assert len(after.chunks) == 12
+
+
+# --- crash safety ----------------------------------------------------------------------------
+
+# The ingestion runs in a child process that prints a marker at each step of the per-document
+# transaction. At the chosen marker it blocks, and the test SIGKILLs it there: every crash point
+# is hit deterministically, without guessing delays.
+CHILD = """
+import sys, time
+sys.path.insert(0, {repo!r})
+from pathlib import Path
+from assistant.store import ChromaStore
+from ingest.indexing import Ingestor
+from tests.fakes import HashingEmbedder
+from tests.helpers import make_settings, open_store
+
+root, stop_at, delay = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+counts = {{}}
+
+def step(name):
+    counts[name] = counts.get(name, 0) + 1
+    marker = f"{{name}}:{{counts[name]}}"
+    print(marker, flush=True)
+    if marker == stop_at:
+        sys.stdin.readline()  # wait here for SIGKILL
+
+class SlowEmbedder(HashingEmbedder):
+    def embed_documents(self, texts):
+        step("embed")
+        time.sleep(delay)
+        return super().embed_documents(texts)
+
+class SteppingStore(ChromaStore):
+    def add_chunks(self, chunks, vectors):
+        super().add_chunks(chunks, vectors)
+        step("added")
+    def commit_document(self, record):
+        super().commit_document(record)
+        step("committed")
+    def remove_document(self, doc_id):
+        super().remove_document(doc_id)
+        step("removed")
+    def purge_orphans(self):
+        step("purge")
+        return super().purge_orphans()
+
+settings = make_settings(root)
+store = SteppingStore(open_store(settings.index_dir)._client)
+step("ready")
+Ingestor(settings, SlowEmbedder(), store).run()
+step("done")
+"""
+
+# v2 changes every document but drops the historical one from the sources list.
+V2_DOCS = tuple(replace(d, body=d.body + "\nParagraphe ajouté en version 2.\n") for d in DOCS)
+V2_SOURCES = [d for d in V2_DOCS if d.doc_id != HISTORICAL.doc_id]
+
+
+def _start_child(script: Path, root: Path, stop_at: str, delay: float) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(script), str(root), stop_at, str(delay)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+
+
+def _kill_at_marker(child: subprocess.Popen[str], marker: str) -> list[str]:
+    assert child.stdout is not None
+    seen = []
+    for line in child.stdout:
+        seen.append(line.strip())
+        if line.strip() == marker:
+            break
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL, seen
+    assert seen[-1] == marker, f"child ended before {marker}: {seen}"
+    return seen
+
+
+@pytest.fixture
+def v1_snapshot(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """An index of the v1 corpus, closed, ready to be copied; and its doc hashes."""
+    root = tmp_path / "v1"
+    settings = make_settings(root)
+    write_corpus(settings.corpus_file, settings.corpus_dir)
+    store = open_store(settings.index_dir)
+    Ingestor(settings, HashingEmbedder(), store).run()
+    hashes = {d: r.doc_hash for d, r in store.documents().items()}
+    SharedSystemClient.clear_system_cache()  # flush and close before the copy
+    return root, hashes
+
+
+def _prepare_v2(snapshot: Path, root: Path) -> Settings:
+    shutil.copytree(snapshot / "index", root / "index")
+    settings = make_settings(root)
+    write_corpus(settings.corpus_file, settings.corpus_dir, V2_DOCS)
+    write_sources(settings.corpus_file, V2_SOURCES)
+    return settings
+
+
+def _assert_each_document_whole(
+    store: ChromaStore, v1: dict[str, str], v2: dict[str, str], where: str
+) -> None:
+    catalog = store.documents()
+    visible = visible_by_doc(store)
+    assert set(visible) == set(catalog), where
+    for doc_id, record in catalog.items():
+        assert record.doc_hash in {v1.get(doc_id), v2.get(doc_id)}, f"{where}: {doc_id}"
+        assert set(visible[doc_id]) == {record.doc_hash}, f"{where}: {doc_id} mixes versions"
+        assert len(visible[doc_id]) == record.chunks, f"{where}: {doc_id} incomplete"
+    # Only the document dropped from the sources may have left the catalog.
+    assert set(v1) - set(catalog) <= {HISTORICAL.doc_id}, where
+
+
+# Markers, counted per kind: v2 has 3 documents (code, ARS page, AMI) then removes the
+# historical one, then purges orphans.
+CRASH_POINTS = [
+    "ready:1",  # nothing written yet
+    "embed:2",  # first document committed, second being embedded
+    "added:2",  # second document's new chunks written, catalog not switched yet
+    "committed:3",  # every source done, the historical document not yet removed
+    "purge:1",  # removal done, orphans not purged yet
+]
+
+
+def test_sigkill_at_any_step_leaves_whole_versions_and_a_rerun_repairs(
+    tmp_path: Path, v1_snapshot: tuple[Path, dict[str, str]]
+) -> None:
+    snapshot, v1_hashes = v1_snapshot
+    script = tmp_path / "child_ingest.py"
+    script.write_text(CHILD.format(repo=str(REPO_ROOT)), encoding="utf-8")
+    roots = {point: tmp_path / point.replace(":", "-") for point in CRASH_POINTS}
+    children = {}
+    for point, root in roots.items():
+        _prepare_v2(snapshot, root)
+        children[point] = _start_child(script, root, point, delay=0.0)
+    for point, child in children.items():
+        _kill_at_marker(child, point)
+
+    for point, root in roots.items():
+        settings = make_settings(root)
+        v2_hashes = {d.doc_id: indexed_hash(settings, d) for d in V2_SOURCES}
+        store = open_store(settings.index_dir)
+        store.open_for_reading(model_id="hashing-64")
+        _assert_each_document_whole(store, v1_hashes, v2_hashes, point)
+        orphans = store.count() - sum(r.chunks for r in store.documents().values())
+        if point == "added:2":
+            assert orphans > 0, "the crash should have left uncommitted chunks"
+        # A reader opened right after the crash only sees whole versions too.
+        assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+        assert len(assistant.retriever.lexical.chunks) == sum(
+            r.chunks for r in store.documents().values()
+        )
+
+        report = Ingestor(settings, HashingEmbedder(), store).run()
+
+        # Half-written chunks are either adopted (same version re-added under the same ids),
+        # deleted when their document is committed again, or purged: none is left behind.
+        assert report.orphans_purged <= orphans, point
+        assert report.failures == []
+        assert {d: r.doc_hash for d, r in store.documents().items()} == v2_hashes, point
+        assert (
+            store.count()
+            == report.total_chunks
+            == sum(len(v) for v in visible_by_doc(store).values())
+        )
+        _assert_each_document_whole(store, v2_hashes, v2_hashes, f"{point} repaired")
+
+
+def test_half_written_version_of_a_failing_document_is_purged(
+    tmp_path: Path, v1_snapshot: tuple[Path, dict[str, str]]
+) -> None:
+    snapshot, v1_hashes = v1_snapshot
+    script = tmp_path / "child_ingest.py"
+    script.write_text(CHILD.format(repo=str(REPO_ROOT)), encoding="utf-8")
+    root = tmp_path / "run"
+    settings = _prepare_v2(snapshot, root)
+    # The second source (the ARS page) has its v2 chunks written but not committed.
+    _kill_at_marker(_start_child(script, root, "added:2", delay=0.0), "added:2")
+    doc_path(settings, ARS_PAGE).write_bytes(b"")  # and its file breaks before the re-run
+
+    store = open_store(settings.index_dir)
+    store.open_for_reading(model_id="hashing-64")
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+
+    assert [f.doc_id for f in report.failures] == [ARS_PAGE.doc_id]
+    assert report.orphans_purged == EXPECTED_CHUNKS[ARS_PAGE.doc_id]
+    assert store.documents()[ARS_PAGE.doc_id].doc_hash == v1_hashes[ARS_PAGE.doc_id]
+    assert store.count() == sum(r.chunks for r in store.documents().values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay_s", [0.25, 0.6])
+def test_sigkill_after_a_delay_leaves_whole_versions(
+    tmp_path: Path, v1_snapshot: tuple[Path, dict[str, str]], delay_s: float
+) -> None:
+    """Same property at a moment chosen by the clock (the embedder sleeps 0.2 s per call)."""
+    snapshot, v1_hashes = v1_snapshot
+    script = tmp_path / "child_ingest.py"
+    script.write_text(CHILD.format(repo=str(REPO_ROOT)), encoding="utf-8")
+    root = tmp_path / "run"
+    settings = _prepare_v2(snapshot, root)
+    child = _start_child(script, root, "never", delay=0.2)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready:1"
+    try:
+        child.wait(timeout=delay_s)
+    except subprocess.TimeoutExpired:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+
+    v2_hashes = {d.doc_id: indexed_hash(settings, d) for d in V2_SOURCES}
+    store = open_store(settings.index_dir)
+    store.open_for_reading(model_id="hashing-64")
+    _assert_each_document_whole(store, v1_hashes, v2_hashes, f"after {delay_s} s")
+    Ingestor(settings, HashingEmbedder(), store).run()
+    assert {d: r.doc_hash for d, r in store.documents().items()} == v2_hashes
+    assert store.count() == sum(r.chunks for r in store.documents().values())
