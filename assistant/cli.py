@@ -298,6 +298,35 @@ def evaluate(
 
 
 @app.command()
+def bench(
+    questions: Annotated[Path, typer.Option(help="Questions utilisées pour mesurer.")] = Path(
+        "evals/questions.yaml"
+    ),
+    json_out: Annotated[Path | None, typer.Option("--json", help="Écrire les mesures.")] = None,
+    mirror: Annotated[
+        Path | None, typer.Option(help="Miroir du corpus si l'index doit être construit.")
+    ] = Path("../shared/corpus"),
+) -> None:
+    """Mesure les temps de réponse (p50/p95) en rapport au seul calcul de l'embedding."""
+    from assistant.factory import build_assistant
+    from evals.bench import bench_queries
+    from evals.cases import load_cases
+
+    settings = _settings()
+    _ensure_index(settings, mirror)
+    timings = bench_queries(build_assistant(settings), load_cases(questions), k=settings.k)
+    floor = timings["query_embedding"]
+    table = Table("Étape", "p50 (s)", "p95 (s)", "p95 / embedding p95", title="coop bench")
+    for step, timing in timings.items():
+        ratio = timing.p95 / floor.p95 if floor.p95 else 0.0
+        table.add_row(step, f"{timing.p50:.4f}", f"{timing.p95:.4f}", f"{ratio:.2f}")
+    console.print(table)
+    if json_out:
+        data = {step: {"p50_s": t.p50, "p95_s": t.p95} for step, t in timings.items()}
+        json_out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+@app.command()
 def doctor() -> None:
     """Affiche ce qui est installé : modèle, index, nombre de documents et de passages."""
     from importlib.metadata import PackageNotFoundError, version
