@@ -407,7 +407,7 @@ def test_prose_sections_follow_the_nearest_heading() -> None:
 
 def test_wrapped_pdf_lines_are_not_headings() -> None:
     text = (
-        "Le protocole de coopération, entre professionnels de santé, permet la mise en place des\n"
+        "Un protocole de coopération entre professionnels de santé organise le travail commun des\n"
         "médecins délégants et des professionnels paramédicaux délégués.\n"
     )
     chunks = chunk_document(
