@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from assistant import prompts
 from assistant.errors import GenerationError, QuestionError
-from assistant.extractive import Extract, coverage, extract, split_sentences, weighted_query
+from assistant.extractive import Extract, extract, split_sentences, weighted_query
 from assistant.lexical import fold_accents, tokenize_fr
 from assistant.retrieval import HybridRetriever, SearchFilters
 from assistant.schema import Answer, Citation, Generator, Hit, Message
@@ -294,11 +294,3 @@ def _with_status_notes(text: str, citations: Sequence[Citation]) -> str:
     if notes:
         text += "\n\n" + " ".join(f"Attention, {note}" for note in notes)
     return text
-
-
-def query_coverage(question: str, hits: Sequence[Hit], idf: object) -> float:
-    """Exposed for calibration scripts: coverage of the question by the top passages."""
-    tokens: set[str] = set()
-    for hit in hits[:3]:
-        tokens |= set(tokenize_fr(hit.chunk.indexed_text))
-    return coverage(weighted_query(question), tokens, idf)  # type: ignore[arg-type]

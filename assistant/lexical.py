@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 # "L. 4011-3", "art. D 4011-4-2", "R4011-1" → one token "l4011-3": references must stay whole.
 _CODE_REF = re.compile(r"\b([LRD])\s*\.?\s*(\d{4}(?:-\d+){1,3})\b", re.IGNORECASE)
 # "2020-148", "2021-1512", "2019-774": decree/law numbers, kept whole as well.
-_TEXT_NUMBER = re.compile(r"\b((?:19|20)\d{2}-\d{2,5})\b")
+TEXT_NUMBER = re.compile(r"\b((?:19|20)\d{2}-\d{2,5})\b")
 # Bump when tokenize_fr changes: persisted lexical indexes of another version are rebuilt.
 TOKENIZER_VERSION = "2"
 _STOPWORDS = frozenset(
@@ -63,8 +63,8 @@ def tokenize_fr(text: str) -> list[str]:
     """
     tokens: list[str] = [ref.lower() for ref in find_references(text)]
     rest = _CODE_REF.sub(" ", text)
-    tokens += _TEXT_NUMBER.findall(rest)
-    rest = _TEXT_NUMBER.sub(" ", rest)
+    tokens += TEXT_NUMBER.findall(rest)
+    rest = TEXT_NUMBER.sub(" ", rest)
     words = [w for w in re.findall(r"\w+", fold_accents(rest)) if w not in _STOPWORDS]
     tokens += [stem for stem in _stemmer().stemWords(words) if stem and stem not in _STOPWORDS]
     return tokens

@@ -11,13 +11,12 @@ from typing import Any
 import numpy as np
 
 from assistant.config import RetrieverMode
-from assistant.lexical import Bm25Index, find_references, fold_accents
+from assistant.lexical import TEXT_NUMBER, Bm25Index, find_references, fold_accents
 from assistant.schema import Chunk, Embedder, Hit
 from assistant.store import ChromaStore, date_number, is_in_force
 
 logger = logging.getLogger(__name__)
 
-_TEXT_NUMBER = re.compile(r"\b((?:19|20)\d{2}-\d{2,5})\b")
 _EXACT_SCORE = 1.0
 
 
@@ -134,7 +133,7 @@ class HybridRetriever:
         exact: list[Chunk] = []
         for reference in find_references(query):
             exact += self.lexical.by_article(reference)
-        numbers = _TEXT_NUMBER.findall(query)
+        numbers = TEXT_NUMBER.findall(query)
         if numbers:
             for chunk in self.lexical.chunks:
                 if chunk.chunk_index == 0 and any(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.errors import CorpusError
 from assistant.files import read_yaml, validate_entries
+from assistant.store import is_in_force
 
 Kind = Literal[
     "code",
@@ -60,8 +61,7 @@ class Source(BaseModel):
     @property
     def in_force(self) -> bool:
         """False for texts marked historical or closed."""
-        lowered = self.status.lower()
-        return not (lowered.startswith("historique") or lowered.startswith("clos"))
+        return is_in_force(self.status)
 
 
 def load_sources(path: Path) -> list[Source]:
