@@ -26,11 +26,15 @@ _PRONOUNS = {
 }  # fmt: skip
 
 
+# Evidence strength = best cosine similarity + this weight × query coverage (dev-set calibrated).
+_COVERAGE_WEIGHT = 0.3
 _NUMBER_WORDS = (
     r"\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent)\b"
 )
 # Expected answer types: a question asking for an amount, a phone number, a duration in hours or
 # a count is only answered by a passage that states one (otherwise the corpus does not say).
+# "Combien de protocoles …": the answer must count that very noun.
+_COUNTED_NOUN = re.compile(r"\bcombien d(?:e |')(?!temps\b)(\w{4,})")
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(r"montant|combien (?:coute|est paye|gagne|touche)|tarif|prix|salaire|euros"),
@@ -38,6 +42,10 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
     (re.compile(r"telephone"), re.compile(r"(?:\d{2}[ .]?){5}")),
     (re.compile(r"combien d'heures"), re.compile(r"\d+\s*h(?:eures?)?\b")),
+    (
+        re.compile(r"combien de temps"),
+        re.compile(rf"(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|semaines?|mois|ans|annees?|heures?)"),
+    ),
     (re.compile(r"\bcombien de\b"), re.compile(rf"\d|{_NUMBER_WORDS}")),
 ]
 
@@ -45,10 +53,21 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 def answer_type_missing(question: str, answer_text: str) -> bool:
     """True when the question asks for a figure that the chosen sentences do not contain."""
     asked = fold_accents(question).replace("’", "'")
+    answer = fold_accents(answer_text)
+    counted = _COUNTED_NOUN.search(asked)
+    if counted and not _counts(counted.group(1), answer):
+        return True
     for question_pattern, answer_pattern in _ANSWER_TYPES:
         if question_pattern.search(asked):
-            return not answer_pattern.search(fold_accents(answer_text))
+            return not answer_pattern.search(answer)
     return False
+
+
+def _counts(noun: str, answer: str) -> bool:
+    """Whether the answer gives a number of ``noun`` ("près de 60 le nombre de protocoles")."""
+    stem = noun[: max(4, len(noun) - 2)]
+    pattern = rf"(?:\d+|{_NUMBER_WORDS})\W+(?:[\w']+\W+){{0,4}}?{re.escape(stem)}"
+    return re.search(pattern, answer) is not None
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -224,7 +243,8 @@ class Assistant:
         if answer_type_missing(question, " ".join(s.text for s in chosen.sentences)):
             return True
         similarity, covered = self.evidence(hits, chosen)
-        return similarity < self.min_score or covered < self.min_coverage
+        strength = similarity + _COVERAGE_WEIGHT * covered
+        return strength < self.min_score or covered < self.min_coverage
 
     def _generate(
         self,
@@ -262,9 +282,12 @@ class Assistant:
         parts: list[str] = []
         quotes: dict[int, list[str]] = {}
         for sentence in chosen.sentences:
-            parts.append(f"{sentence.text} [{sentence.passage + 1}]")
+            bullet = "- " if parts else ""
+            parts.append(f"{bullet}{sentence.text} [{sentence.passage + 1}]")
             quotes.setdefault(sentence.passage, []).append(sentence.text)
-        text, order, _ = renumber(" ".join(parts), len(hits))
+        if len(parts) > 1:
+            parts.insert(1, f"\n{prompts.SUPPORTING_QUOTES}")
+        text, order, _ = renumber("\n".join(parts), len(hits))
         citations = [
             _citation(n, hits[i], " ".join(quotes.get(i, []))) for n, i in enumerate(order, 1)
         ]

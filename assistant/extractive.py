@@ -11,13 +11,28 @@ from assistant.schema import Hit
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[«\"A-ZÀ-ÖØ-Ý0-9])")
 _EDITORIAL = re.compile(r"^\s*\[[^\]]*\]\s*$")
-_LIST_MARK = re.compile(r"^\s*(?:[-–•*]|\d+°|[IVX]+(?:\.-?|-)|[A-Z]\.-|[a-z]\)|\d+[.)-])\s*-?\s*")
+_LIST_MARK = re.compile(
+    r"^\s*(?:[-–•*\uf000-\uf8ff]|\d+°|[IVX]+(?:\.-?|-)|[A-Z]\.-|[a-z][).](?=\s)|\d+[.)-])\s*-?\s*"
+)
+# Sentences that only make sense after the previous one.
+_ANAPHORA = (
+    "Il ", "Elle ", "Ils ", "Elles ", "Celui-ci", "Celle-ci", "Ceux-ci", "Celles-ci", "Ces ",
+    "Cette ", "Cet ", "Dans ce cas", "Dans ce délai", "À défaut", "A défaut", "Toutefois",
+)  # fmt: skip
 # A split after "L." / "art." / "n°" etc. is an abbreviation, not a sentence end.
 _ABBREVIATION_END = re.compile(r"(?:\b[A-Z]|\bart|\bArt|\bn°|\bcf|\bp|\bal|\bnos?)\.$")
 _URL = re.compile(r"https?://\S+")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
 _MIN_CHARS = 30
+# A line ending on one of these words goes on at the next line, whatever its first letter.
+_OPEN_ENDS = (
+    " de", " des", " du", " la", " le", " les", " à", " au", " aux", " et", " ou", " en", " par",
+    " pour", " sur", " un", " une", ",", "’",
+)  # fmt: skip
 _MAX_CHARS = 520
+_MAX_LIST_CHARS = 700
+# A sentence scoring under this share of the best one is not relevant enough to quote.
+_KEEP_SHARE = 0.4
 
 Idf = Callable[[str], float]
 
@@ -34,38 +49,69 @@ class Sentence:
 
 @dataclass(frozen=True, slots=True)
 class Extract:
-    """The chosen sentences, by passage index (0-based), in reading order."""
+    """The chosen sentences: the best one, then the others in reading order."""
 
     sentences: list[Sentence]
     coverage: float
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences and list items of a passage, editorial notes and headings left out."""
-    pieces: list[str] = []
-    for line in _logical_lines(text):
-        for sentence in _merge_abbreviations(_SENTENCE_END.split(line.strip())):
-            cleaned = _LIST_MARK.sub("", _URL.sub("", sentence)).strip()
-            if len(cleaned) >= _MIN_CHARS and not _is_heading(cleaned):
-                pieces.append(_shorten(cleaned))
-    return pieces
+    """Answer units of a passage: sentences, and lists kept whole with their introduction.
+
+    A sentence opening on a pronoun ("Il", "Celui-ci"…) stays with the one before it, and
+    editorial notes and headings are left out.
+    """
+    units: list[str] = []
+    lines = _logical_lines(text)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        items: list[str] = []
+        while line.endswith(":") and i + 1 + len(items) < len(lines):
+            candidate = lines[i + 1 + len(items)]
+            if not _LIST_MARK.match(candidate):
+                break
+            items.append(_clean(candidate).rstrip(" ;.,"))
+        if items:
+            units.append(_shorten(f"{_clean(line)} {' ; '.join(items)}.", _MAX_LIST_CHARS))
+            i += 1 + len(items)
+            continue
+        for sentence in _merge_abbreviations(_SENTENCE_END.split(line)):
+            cleaned = _clean(sentence)
+            if units and cleaned.startswith(_ANAPHORA) and len(units[-1]) < _MAX_CHARS:
+                units[-1] = _shorten(f"{units[-1]} {cleaned}", _MAX_CHARS + 200)
+            elif len(cleaned) >= _MIN_CHARS and not _is_heading(cleaned):
+                units.append(_shorten(cleaned, _MAX_CHARS))
+        i += 1
+    return units
+
+
+def _clean(text: str) -> str:
+    return _LIST_MARK.sub("", _URL.sub("", text)).strip()
 
 
 def _logical_lines(text: str) -> list[str]:
     """Lines re-joined where a PDF or a web page broke a sentence in the middle."""
     lines: list[str] = []
+    hard_break = False
     for raw in text.split("\n"):
         line = raw.strip()
-        if not line or _EDITORIAL.match(line) or _MARKDOWN_HEADING.match(line):
-            if lines and lines[-1]:
-                lines.append("")
+        if _EDITORIAL.match(line) or _MARKDOWN_HEADING.match(line):
+            hard_break = True
+            continue
+        if not line:
             continue
         previous = lines[-1] if lines else ""
-        if previous and not previous.endswith((".", ";", ":", "!", "?")) and line[0].islower():
+        unfinished = previous and not previous.endswith((".", ";", ":", "!", "?"))
+        goes_on = line[0].islower() or (
+            previous.endswith(_OPEN_ENDS) and not _LIST_MARK.match(line)
+        )
+        if unfinished and not hard_break and goes_on:
             lines[-1] = f"{previous} {line}"
         else:
             lines.append(line)
-    return [line for line in lines if line]
+        hard_break = False
+    return lines
 
 
 def _merge_abbreviations(parts: list[str]) -> list[str]:
@@ -88,10 +134,10 @@ def _is_heading(text: str) -> bool:
     return text.lower().startswith(("article ", "art. ", "annexe")) and len(text) < 60
 
 
-def _shorten(text: str) -> str:
-    if len(text) <= _MAX_CHARS:
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
         return text
-    return text[:_MAX_CHARS].rsplit(" ", 1)[0] + " […]"
+    return text[:limit].rsplit(" ", 1)[0] + " […]"
 
 
 def weighted_query(question: str, context: str = "") -> dict[str, float]:
@@ -114,10 +160,14 @@ def extract(
     hits: Sequence[Hit],
     idf: Idf,
     *,
-    max_sentences: int = 4,
-    max_chars: int = 1100,
+    max_sentences: int = 6,
+    max_chars: int = 1800,
+    new_source_toll: float = 0.2,
 ) -> Extract:
-    """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget."""
+    """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
+
+    The best sentence comes first (it leads the answer), the others follow in reading order.
+    """
     candidates = [
         Sentence(p, i, text, frozenset(tokenize_fr(text)))
         for p, hit in enumerate(hits)
@@ -132,24 +182,36 @@ def extract(
         lead = 0.05 if sentence.position == 0 else 0.0
         return coverage(query, sentence.tokens, idf) + prior + lead
 
-    ranked = sorted(candidates, key=score, reverse=True)
-    best = score(ranked[0])
+    scores = {(s.passage, s.position): score(s) for s in candidates}
+    best = max(scores.values())
     chosen: list[Sentence] = []
+    cited_docs: set[str] = set()
     used = 0
-    for sentence in ranked:
-        if len(chosen) == max_sentences or score(sentence) < 0.55 * best:
+
+    def adjusted(sentence: Sentence) -> float:
+        """Score, less a toll for a document not cited yet (a named article pays none)."""
+        hit = hits[sentence.passage]
+        fresh = chosen and not hit.exact_reference and hit.chunk.doc_id not in cited_docs
+        return scores[(sentence.passage, sentence.position)] - (new_source_toll if fresh else 0.0)
+
+    remaining = list(candidates)
+    while remaining and len(chosen) < max_sentences:
+        sentence = max(remaining, key=adjusted)
+        remaining.remove(sentence)
+        if adjusted(sentence) < _KEEP_SHARE * best:
             break
         if used + len(sentence.text) > max_chars and chosen:
             continue
         if any(_overlap(sentence.tokens, c.tokens) > 0.6 for c in chosen):
             continue
         chosen.append(sentence)
+        cited_docs.add(hits[sentence.passage].chunk.doc_id)
         used += len(sentence.text)
     top_tokens: set[str] = set()
     for hit in hits[:3]:
         top_tokens |= set(tokenize_fr(hit.chunk.indexed_text))
-    ordered = sorted(chosen, key=lambda s: (s.passage, s.position))
-    return Extract(ordered, coverage(query, top_tokens, idf))
+    supporting = sorted(chosen[1:], key=lambda s: (s.passage, s.position))
+    return Extract(chosen[:1] + supporting, coverage(query, top_tokens, idf))
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:

@@ -16,6 +16,8 @@ REFUSAL = (
 EXTRACTIVE_INTRO = "D'après les textes :"
 
 HISTORICAL_NOTE = "texte historique, antérieur à la réforme de 2019 ou remplacé depuis"
+# Heading of the supporting quotes that follow the lead sentence of an extractive answer.
+SUPPORTING_QUOTES = "Les textes précisent aussi :"
 PARTIAL_NOTE = "texte partiel : la citation peut ne pas reprendre l'article en entier"
 
 FALLBACK_NOTICE = (

@@ -274,11 +274,38 @@ def test_markdown_headings_are_not_answer_sentences() -> None:
     [
         # "L." and "art." are abbreviations, not sentence ends.
         (
-            "Selon l'article L. 4011-3 du code, le protocole est autorisé. Il est publié au "
-            "Journal officiel de la République.",
+            "Selon l'article L. 4011-3 du code, le protocole est autorisé. Le ministre le publie "
+            "au Journal officiel de la République.",
             [
                 "Selon l'article L. 4011-3 du code, le protocole est autorisé.",
-                "Il est publié au Journal officiel de la République.",
+                "Le ministre le publie au Journal officiel de la République.",
+            ],
+        ),
+        # A sentence opening on a pronoun stays with its antecedent.
+        (
+            "Le directeur déclare le protocole à l'agence régionale. Celui-ci le transmet à la "
+            "Haute Autorité de santé.",
+            [
+                "Le directeur déclare le protocole à l'agence régionale. Celui-ci le transmet à "
+                "la Haute Autorité de santé."
+            ],
+        ),
+        # A list stays whole with its introduction, whatever its marks.
+        (
+            "Chaque structure doit transmettre chaque année :\n- Le nombre de patients.\n"
+            "- La fréquence des actes.\na. le niveau de satisfaction ;",
+            [
+                "Chaque structure doit transmettre chaque année : Le nombre de patients ; "
+                "La fréquence des actes ; le niveau de satisfaction."
+            ],
+        ),
+        # A PDF line break (even with blank lines between) does not cut a sentence.
+        (
+            "Le protocole permet la mise en place entre des\n\nmédecins délégants et des "
+            "paramédicaux délégués.",
+            [
+                "Le protocole permet la mise en place entre des médecins délégants et des "
+                "paramédicaux délégués."
             ],
         ),
         # Editorial notes, short headings and label lines are left out; list marks removed.
