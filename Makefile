@@ -5,7 +5,13 @@ BIN := $(VENV)/bin
 MIRROR ?= ../shared/corpus
 SAMPLE_QUESTION ?= Qui autorise un protocole local dans un établissement de santé ?
 
-.PHONY: setup model corpus ingest run ask test lint typecheck pytest eval clean
+# Headless Chromium for the end-to-end test of the chat (Debian package; no browser download).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+STREAMLIT_FLAGS := --server.headless true --browser.gatherUsageStats false \
+	--client.showErrorDetails none --client.toolbarMode minimal
+
+.PHONY: setup model corpus ingest run ask test lint typecheck pytest eval browser clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +35,7 @@ ask: ingest
 
 run: ingest
 	@if [ -f app.py ]; then \
-		$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false; \
+		$(BIN)/streamlit run app.py $(STREAMLIT_FLAGS); \
 	else \
 		$(BIN)/coop ask "$(SAMPLE_QUESTION)"; \
 	fi
@@ -41,7 +47,11 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-pytest: setup
+browser:
+	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+
+pytest: setup browser
 	$(BIN)/python -m pytest -m "slow or not slow" -q
 
 eval: corpus

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     chunk_overlap: int = 100
     k: int = 5
     fetch_k: int = 30
-    min_score: float = 0.41
+    min_score: float = 0.47
     min_coverage: float = 0.15
     backend: Backend = "extractive"
     retriever: RetrieverMode = "hybrid"
@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 60.0
     llamacpp_model_path: Path = Path("models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
     max_question_chars: int = 2000
+    feedback_db: Path = Path(".coop/feedback.sqlite3")
 
     @property
     def uses_chroma_server(self) -> bool:

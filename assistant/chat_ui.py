@@ -1,0 +1,321 @@
+"""State and view helpers of the Streamlit chat (``app.py`` only lays them out).
+
+Nothing here imports Streamlit: the conversation is a plain object kept in the session, and
+every piece of text shown is built (and escaped) here, so it is tested without a browser.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from assistant.feedback import FeedbackStore, Rating
+from assistant.rendering import (
+    KIND_LABELS,
+    citation_location,
+    escape_markdown,
+    highlight_markdown,
+    link_markdown,
+)
+from assistant.retrieval import SearchFilters
+from assistant.schema import Answer, Citation, Hit, Message
+from assistant.store import DocumentRecord, is_in_force
+
+TITLE = "Assistant « protocoles de coopération »"
+
+INTRO = (
+    "Posez une question sur les **protocoles de coopération entre professionnels de santé** : "
+    "protocoles nationaux et locaux, comité national des coopérations interprofessionnelles "
+    "(CNCI), appels à manifestation d'intérêt, démarches auprès des ARS.\n\n"
+    "- Les réponses sont composées **uniquement à partir des textes indexés** (Code de la santé "
+    "publique, décrets, arrêtés, instructions, pages du ministère et des ARS) ; chaque phrase "
+    "renvoie à sa source, avec le passage cité et le lien officiel.\n"
+    "- Quand les textes ne contiennent pas la réponse, l'assistant le dit au lieu de deviner.\n"
+    "- Il ne connaît ni votre dossier, ni les décisions individuelles, ni les textes publiés "
+    "après la dernière indexation ; il ne remplace pas l'avis de votre ARS. Seuls les textes "
+    "officiels font foi.\n"
+    "- N'écrivez pas de données personnelles ou de santé dans vos questions."
+)
+
+EXAMPLE_QUESTIONS: tuple[str, ...] = (
+    "Quels professionnels peuvent s'engager dans un protocole de coopération ?",
+    "Quels documents fournir pour déclarer la mise en œuvre d'un protocole national ?",
+    "Qui autorise un protocole local dans un établissement de santé ?",
+    "Quel est le rôle du comité national des coopérations interprofessionnelles ?",
+    "Que dit l'article L. 4011-3 du code de la santé publique ?",
+)
+
+MISSING_INDEX_HELP = (
+    "L'index des textes n'est pas encore construit. Depuis le dossier du projet, lancez "
+    "`make run` (installation, synchronisation du corpus, indexation puis ouverture du chat), "
+    "ou, si l'installation est faite :\n\n"
+    "```\n.venv/bin/coop corpus sync --mirror ../shared/corpus\n.venv/bin/coop ingest\n```\n\n"
+    "puis rechargez cette page."
+)
+
+UNEXPECTED_ERROR = (
+    "Une erreur inattendue s'est produite ; elle a été consignée dans le journal du serveur. "
+    "Reformulez la question ou réessayez dans un instant."
+)
+
+_MAX_LOCATION_CHARS = 80
+
+REFUSAL_TITLE = "Pas de réponse dans les textes"
+
+BACKEND_LABELS = {
+    "extractive": "extractif, hors ligne (phrases des textes)",
+    "openai": "modèle de langage (API compatible OpenAI)",
+    "llamacpp": "modèle de langage local (llama.cpp)",
+}
+
+
+@dataclass
+class Turn:
+    """One question and what came back: an answer, or a French error message."""
+
+    id: int
+    question: str
+    answer: Answer | None = None
+    error: str = ""
+    rating: Rating | None = None
+    feedback_id: int | None = None
+    comment_saved: bool = False
+
+
+@dataclass
+class ChatState:
+    """The conversation of one browser session."""
+
+    conversation_id: str = field(default_factory=lambda: secrets.token_hex(8))
+    turns: list[Turn] = field(default_factory=list)
+    pending: str = ""
+    _next_id: int = 0
+
+    def add(self, question: str, answer: Answer | None = None, error: str = "") -> Turn:
+        """Append a turn (ids stay unique across resets, so widget keys never collide)."""
+        turn = Turn(self._next_id, question, answer, error)
+        self._next_id += 1
+        self.turns.append(turn)
+        return turn
+
+    def history(self) -> list[Message]:
+        """Previous turns as chat messages, for follow-up questions (failed turns left out)."""
+        messages: list[Message] = []
+        for turn in self.turns:
+            if turn.answer is not None:
+                messages.append(Message("user", turn.answer.question or turn.question))
+                messages.append(Message("assistant", turn.answer.text))
+        return messages
+
+    def answers(self) -> list[Answer]:
+        """The answers so far, in order (for the export)."""
+        return [turn.answer for turn in self.turns if turn.answer is not None]
+
+    def take_pending(self) -> str:
+        """The question queued by an example button, once."""
+        question, self.pending = self.pending, ""
+        return question
+
+    def reset(self) -> None:
+        """Start a new conversation (new id for the feedback rows)."""
+        self.turns.clear()
+        self.pending = ""
+        self.conversation_id = secrets.token_hex(8)
+
+
+def search_filters(
+    kinds: Sequence[str] = (),
+    doc_id: str = "",
+    in_force_only: bool = False,
+    since: date | None = None,
+) -> SearchFilters:
+    """The sidebar choices as retrieval filters."""
+    return SearchFilters(
+        kinds=tuple(kinds),
+        doc_ids=(doc_id,) if doc_id else (),
+        in_force_only=in_force_only,
+        since=since.isoformat() if since else "",
+    )
+
+
+def filters_caption(filters: SearchFilters, titles: Mapping[str, str]) -> str:
+    """One escaped line saying how the search is restricted ('' when it is not)."""
+    parts = [", ".join(kind_label(kind) for kind in filters.kinds)] if filters.kinds else []
+    parts += [titles.get(doc_id, doc_id) for doc_id in filters.doc_ids]
+    if filters.in_force_only:
+        parts.append("textes en vigueur")
+    if filters.since:
+        parts.append(f"textes datés à partir du {french_date(filters.since)}")
+    if not parts:
+        return ""
+    return "Recherche limitée : " + " · ".join(escape_markdown(part) for part in parts)
+
+
+# -- corpus --------------------------------------------------------------------------------------
+
+
+def french_date(iso: str) -> str:
+    """'2023-05-21' → '21/05/2023'; an ISO timestamp gets its time (UTC); other text unchanged."""
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if "T" in iso:
+        return parsed.strftime("%d/%m/%Y à %H:%M") + (" (UTC)" if parsed.tzinfo else "")
+    return parsed.strftime("%d/%m/%Y")
+
+
+def kind_label(kind: str) -> str:
+    """French name of a document kind."""
+    return KIND_LABELS.get(kind, kind)
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusOverview:
+    """What the index holds, for the sidebar."""
+
+    documents: int
+    passages: int
+    last_ingestion: str
+    kinds: list[str]
+    lines: list[str]
+    titles: dict[str, str]
+
+
+def corpus_overview(documents: Mapping[str, DocumentRecord]) -> CorpusOverview:
+    """Counts, last ingestion date and one escaped Markdown line per document (newest first)."""
+    records = sorted(documents.values(), key=lambda r: (r.date, r.doc_id), reverse=True)
+    lines = []
+    for record in records:
+        line = f"- {escape_markdown(record.title)} — {escape_markdown(kind_label(record.kind))}"
+        if record.date:
+            line += f", {french_date(record.date)}"
+        if not is_in_force(record.status):
+            line += f" ({escape_markdown(record.status)})"
+        lines.append(line)
+    last = max((r.ingested_at for r in records), default="")
+    return CorpusOverview(
+        documents=len(records),
+        passages=sum(r.chunks for r in records),
+        last_ingestion=french_date(last) if last else "inconnue",
+        kinds=sorted({r.kind for r in records}, key=kind_label),
+        lines=lines,
+        titles={r.doc_id: r.title for r in sorted(records, key=lambda r: r.title)},
+    )
+
+
+# -- answers -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    """One numbered source, as escaped Markdown pieces."""
+
+    heading: str
+    details: str
+    passage: str
+    link: str
+
+    def markdown(self) -> str:
+        """The source as one Markdown block: heading, details, quoted passage, link."""
+        heading = self.heading + (f"  \n:gray[{self.details}]" if self.details else "")
+        return "\n\n".join(part for part in (heading, f"> {self.passage}", self.link) if part)
+
+
+def passage_of(citation: Citation, hits: Sequence[Hit]) -> str:
+    """Full text of the retrieved passage a citation quotes ('' when it cannot be found)."""
+    same_place = [
+        h.chunk
+        for h in hits
+        if h.chunk.doc_id == citation.doc_id
+        and h.chunk.section == citation.section
+        and h.chunk.page == citation.page
+    ]
+    quote = " ".join(citation.quote.split())[:60]
+    for chunk in same_place:
+        if quote and quote in " ".join(chunk.text.split()):
+            return chunk.text
+    return same_place[0].text if same_place else ""
+
+
+def source_view(citation: Citation, hits: Sequence[Hit]) -> SourceView:
+    """Title, kind, date, location, the passage with the quoted sentence highlighted, link."""
+    details = [kind_label(citation.kind)] if citation.kind else []
+    if citation.date:
+        details.append(french_date(citation.date))
+    location = citation_location(citation)
+    if len(location) > _MAX_LOCATION_CHARS:
+        # Web pages have no articles: their "section" can be a whole first sentence.
+        location = location[:_MAX_LOCATION_CHARS].rsplit(" ", 1)[0] + " …"
+    if location:
+        details.append(location)
+    if citation.status and not is_in_force(citation.status):
+        details.append(citation.status)
+    passage = passage_of(citation, hits) or citation.quote
+    return SourceView(
+        heading=f"**\\[{citation.n}\\] {escape_markdown(citation.title)}**",
+        details=" · ".join(escape_markdown(d) for d in details),
+        passage=highlight_markdown(passage, citation.quote),
+        link=link_markdown("Texte officiel ↗", citation.url),
+    )
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer text, escaped (citation markers stay readable as [n]).
+
+    The answer's own bullet lines ("- …", written by the answerer, not by a document) stay a
+    Markdown list; everything else is shown literally.
+    """
+    lines = []
+    for line in answer.text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("- "):
+            lines.append("- " + escape_markdown(stripped[2:]))
+        else:
+            lines.append(escape_markdown(line))
+    return "\n".join(lines)
+
+
+def timing_caption(answer: Answer, elapsed_s: float | None = None) -> str:
+    """Discreet line under an answer: time taken and backend."""
+    seconds = elapsed_s if elapsed_s is not None else answer.timings.get("total_s", 0.0)
+    backend = BACKEND_LABELS.get(answer.backend, answer.backend)
+    duration = f"{seconds:.2f}".replace(".", ",")
+    return f"Réponse en {duration} s · {backend}"
+
+
+# -- feedback ------------------------------------------------------------------------------------
+
+
+def rating_of(thumbs: int | None) -> Rating | None:
+    """``st.feedback("thumbs")`` value (0 = 👎, 1 = 👍) as a stored rating."""
+    if thumbs is None:
+        return None
+    return 1 if thumbs == 1 else -1
+
+
+def apply_rating(
+    turn: Turn, thumbs: int | None, store: FeedbackStore, conversation_id: str
+) -> bool:
+    """Store a new or changed rating for this turn; returns True when something was written."""
+    rating = rating_of(thumbs)
+    if rating is None or rating == turn.rating or turn.answer is None:
+        return False
+    if turn.feedback_id is None:
+        turn.feedback_id = store.record(turn.answer, rating, conversation_id=conversation_id)
+    else:
+        store.update(turn.feedback_id, rating=rating)
+    turn.rating = rating
+    return True
+
+
+def save_comment(turn: Turn, comment: str, store: FeedbackStore) -> bool:
+    """Attach the comment to the turn's stored rating; False when there is nothing to attach."""
+    text = comment.strip()
+    if turn.feedback_id is None or not text:
+        return False
+    store.update(turn.feedback_id, comment=text)
+    turn.comment_saved = True
+    return True

@@ -1,0 +1,232 @@
+"""The Streamlit chat through ``AppTest``, on real Chroma indexed with the hashing embedder."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assistant import prompts
+from assistant.answering import Assistant
+from assistant.chat_ui import EXAMPLE_QUESTIONS, MISSING_INDEX_HELP, UNEXPECTED_ERROR, ChatState
+from assistant.config import Settings
+from assistant.factory import build_assistant
+from tests.fakes import HashingEmbedder, ScriptedGenerator
+from tests.helpers import AMI, CODE, open_store
+
+ARTICLE_QUESTION = "Que dit l'article L. 4011-3 ?"
+DECLARATION_QUESTION = "Comment se fait la déclaration de mise en œuvre d'un protocole national ?"
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 30
+
+
+@pytest.fixture
+def feedback_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "feedback.sqlite3"
+    monkeypatch.setenv("COOP_FEEDBACK_DB", str(path))
+    return path
+
+
+def plain(markdown: str) -> str:
+    """What the reader sees of escaped Markdown (backslash escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def start(assistant: Assistant) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["assistant"] = assistant
+    return at.run()
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    return at.chat_input[0].set_value(question).run()
+
+
+def all_markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def chat(at: AppTest) -> ChatState:
+    state = at.session_state["chat"]
+    assert isinstance(state, ChatState)
+    return state
+
+
+def test_answer_with_numbered_citations_and_sources(
+    shared_assistant: Assistant, feedback_db: Path
+) -> None:
+    at = ask(start(shared_assistant), ARTICLE_QUESTION)
+
+    assert not at.exception
+    user, reply = at.chat_message
+    assert user.name == "user"
+    assert plain(user.markdown[0].value) == ARTICLE_QUESTION
+    assert reply.name == "assistant"
+    assert "autorisés par arrêté des ministres" in reply.markdown[0].value
+    assert "[1]" in plain(reply.markdown[0].value)
+    sources = reply.expander[0]
+    assert sources.label.startswith("Sources (")
+    first = sources.markdown[0].value
+    assert "Code de la santé publique" in plain(first)
+    assert ":orange-background[" in first  # the quoted sentence highlighted in the passage
+    assert f"(<{CODE.url}>)" in first  # official link
+    assert reply.caption[0].value.startswith("Réponse en ")
+    # The first screen is gone once the conversation has started.
+    assert not [b for b in at.button if b.key and b.key.startswith("example-")]
+
+
+def test_first_screen_example_then_follow_up(
+    shared_assistant: Assistant, feedback_db: Path
+) -> None:
+    at = start(shared_assistant)
+    assert "ne remplace pas l'avis de votre ARS" in plain(all_markdown(at))
+    examples = [b for b in at.button if b.key and b.key.startswith("example-")]
+    assert [b.label for b in examples] == list(EXAMPLE_QUESTIONS)
+
+    at = at.button(key="example-2").click().run()
+    at = ask(at, "Et qui doit le valider ?")
+
+    assert not at.exception
+    turns = chat(at).turns
+    assert [t.question for t in turns] == [EXAMPLE_QUESTIONS[2], "Et qui doit le valider ?"]
+    follow_up = turns[1].answer
+    assert follow_up is not None
+    # The elliptic follow-up was searched with the previous question carried over.
+    assert EXAMPLE_QUESTIONS[2] in follow_up.standalone_question
+    assert len(at.chat_message) == 4
+
+    at = at.sidebar.button[0].click().run()  # "Nouvelle conversation"
+    assert chat(at).turns == []
+    assert not at.chat_message
+    assert len([b for b in at.button if b.key and b.key.startswith("example-")]) == 5
+
+
+def test_sidebar_describes_corpus_and_filter_restricts_sources(
+    shared_assistant: Assistant, feedback_db: Path
+) -> None:
+    at = start(shared_assistant)
+    sidebar_text = "\n".join(m.value for m in at.sidebar.markdown)
+    assert "**4** documents" in sidebar_text
+    assert "Dernière indexation : " in sidebar_text
+    assert "Appel à manifestation d'intérêt" in plain(sidebar_text)
+    assert any("extractif" in c.value for c in at.sidebar.caption)
+
+    at = at.sidebar.selectbox(key="filter_doc").set_value(AMI.doc_id).run()
+    at = ask(at, DECLARATION_QUESTION)
+
+    assert not at.exception
+    answer = chat(at).turns[0].answer
+    assert answer is not None and answer.citations
+    assert {c.doc_id for c in answer.citations} == {AMI.doc_id}
+    assert {h.chunk.doc_id for h in answer.passages} == {AMI.doc_id}
+    assert any(plain(c.value).startswith("Recherche limitée : Appel") for c in at.caption)
+
+
+def test_feedback_and_comment_are_stored(shared_assistant: Assistant, feedback_db: Path) -> None:
+    at = ask(start(shared_assistant), ARTICLE_QUESTION)
+    at = at.feedback(key="thumbs-0").set_value(0).run()  # 👎
+
+    assert not at.exception
+    with sqlite3.connect(feedback_db) as conn:
+        rows = conn.execute("SELECT question, answer, citations, rating, comment FROM feedback")
+        [(question, answer, citations, rating, comment)] = rows.fetchall()
+    assert question == ARTICLE_QUESTION
+    assert "autorisés par arrêté" in answer
+    assert CODE.url in citations
+    assert (rating, comment) == (-1, "")
+
+    at.text_input(key="comment-0").input("Il manque le rôle de la HAS.")
+    at = at.button[[b.label for b in at.button].index("Envoyer le commentaire")].click().run()
+    assert any("commentaire sont enregistrés" in c.value for c in at.caption)
+    assert not at.text_input  # the form gave way to the thanks
+    at = at.feedback(key="thumbs-0").set_value(1).run()  # changed their mind: 👍
+
+    with sqlite3.connect(feedback_db) as conn:
+        rows = conn.execute("SELECT rating, comment FROM feedback").fetchall()
+    assert rows == [(1, "Il manque le rôle de la HAS.")]
+
+
+def test_refusal_is_shown_as_such_without_sources(
+    shared_assistant: Assistant, feedback_db: Path
+) -> None:
+    at = ask(start(shared_assistant), "Quel est le calendrier vaccinal du nourrisson ?")
+
+    assert not at.exception
+    reply = at.chat_message[1]
+    assert reply.info[0].value.startswith("**Pas de réponse dans les textes.**")
+    assert prompts.REFUSAL in plain(reply.info[0].value)
+    assert not reply.expander
+    assert chat(at).turns[0].answer is not None
+    assert chat(at).turns[0].answer.text == prompts.REFUSAL  # type: ignore[union-attr]
+
+
+def test_errors_are_french_messages_not_tracebacks(
+    settings: Settings, indexed: object, feedback_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COOP_LLM_API_KEY", "sk-secret-never-shown")
+    broken = build_assistant(
+        settings,
+        embedder=HashingEmbedder(),
+        store=open_store(settings.index_dir),
+        generator=ScriptedGenerator(RuntimeError("boom: internal detail")),
+    )
+    at = ask(start(broken), "???")
+    at = ask(at, ARTICLE_QUESTION)
+
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert plain(errors[0]) == "La question ne contient aucun mot : reformulez-la."
+    assert plain(errors[1]) == UNEXPECTED_ERROR
+    rendered = all_markdown(at) + "".join(errors) + "".join(c.value for c in at.caption)
+    assert "boom" not in rendered
+    assert "sk-secret" not in rendered
+
+
+def test_missing_index_explains_how_to_build_it(
+    tmp_path: Path, feedback_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COOP_INDEX_DIR", str(tmp_path / "no-index"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+
+    assert not at.exception
+    assert at.warning[0].value == MISSING_INDEX_HELP
+    assert "coop ingest" in at.warning[0].value
+    assert not at.chat_input
+
+
+def test_document_text_is_escaped(
+    tmp_path: Path, feedback_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest.indexing import Ingestor
+    from tests.helpers import FakeDoc, make_settings, write_corpus
+
+    hostile = FakeDoc(
+        doc_id="hostile",
+        title="<script>alert(1)</script> Protocole **gras**",
+        kind="page",
+        date="2024-01-01",
+        url="javascript:alert(1)",
+        status="information",
+        body=(
+            "Protocole de coopération hostile\n\n"
+            "Le protocole de coopération infirmier <img src=x onerror=alert(1)> est déclaré "
+            "auprès de l'agence [cliquez](https://evil.example) pour $x$ gagner.\n"
+        ),
+    )
+    settings = make_settings(tmp_path)
+    write_corpus(settings.corpus_file, settings.corpus_dir, (hostile,))
+    store = open_store(settings.index_dir)
+    Ingestor(settings, HashingEmbedder(), store).run()
+    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+
+    at = ask(start(assistant), "Auprès de qui le protocole de coopération infirmier est déclaré ?")
+
+    assert not at.exception
+    shown = all_markdown(at)
+    assert not re.search(r"(?<!\\)<", shown)  # every "<" of the documents is escaped
+    assert "\\<img src\\=x onerror\\=alert\\(1\\)\\>" in shown
+    assert "](https://evil" not in shown and "\\$x\\$" in shown
+    assert "javascript" not in at.chat_message[1].expander[0].markdown[0].value
