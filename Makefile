@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STREAMLIT_FLAGS := --server.headless true --browser.gatherUsageStats false \
 	--client.showErrorDetails none --client.toolbarMode minimal
 
-.PHONY: setup model corpus ingest run ask test lint typecheck pytest eval browser clean
+.PHONY: setup model corpus ingest run ask test lint typecheck pytest soak eval browser clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,10 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
 
 pytest: setup browser
-	$(BIN)/python -m pytest -m "slow or not slow" -q
+	$(BIN)/python -m pytest -m "(slow or not slow) and not soak" -q
+
+soak: setup
+	$(BIN)/python -m pytest -m soak -q
 
 eval: corpus
 	$(BIN)/coop eval --gate --json evals/last-run.json

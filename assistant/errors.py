@@ -6,6 +6,7 @@ __all__ = [
     "CorpusError",
     "IndexMissingError",
     "IndexMismatchError",
+    "IndexWriteError",
     "GenerationError",
     "QuestionError",
 ]
@@ -34,6 +35,10 @@ class IndexMissingError(CoopError):
 
 class IndexMismatchError(CoopError):
     """The index was built with another embedding model or chunker: rebuild it."""
+
+
+class IndexWriteError(CoopError):
+    """The index cannot be written (read-only folder, full disk); its previous state is kept."""
 
 
 class GenerationError(CoopError):

@@ -140,6 +140,7 @@ class Bm25Index:
             (staging / "version").write_text(self.version, encoding="utf-8")
             (staging / "df.json").write_text(json.dumps(self._df), encoding="utf-8")
             old = directory.with_name(directory.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)  # left behind by a crash between two renames
             if directory.exists():
                 directory.rename(old)
             staging.rename(directory)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from urllib.parse import urlparse
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, IndexMismatchError, IndexMissingError
@@ -56,8 +58,14 @@ def make_client(settings: Settings) -> ClientAPI:
         return chromadb.HttpClient(
             host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
         )
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    try:
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    except (ChromaError, OSError, sqlite3.Error) as err:
+        raise ConfigError(
+            f"Impossible d'ouvrir l'index « {settings.index_dir} » ({err}) : vérifiez que le "
+            "dossier existe et qu'il est accessible en lecture et en écriture."
+        ) from err
 
 
 def date_number(date: str) -> int:

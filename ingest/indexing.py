@@ -1,31 +1,49 @@
-"""Incremental, crash-safe ingestion: sources → chunks → vectors → Chroma → lexical index."""
+"""Incremental, crash-safe ingestion: sources → chunks → vectors → Chroma → lexical index.
+
+Nothing already indexed is lost on a fault: a document that cannot be read keeps its previous
+version, a document whose file is missing keeps its previous version, identical files are indexed
+once, and a write that fails stops the run with the index in its previous state.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, ParamSpec, TypeVar
+
+from chromadb.errors import ChromaError
 
 from assistant.config import Settings
-from assistant.errors import CorpusError
+from assistant.errors import CorpusError, IndexWriteError
 from assistant.files import sha256_of
 from assistant.lexical import TOKENIZER_VERSION, Bm25Index
 from assistant.schema import Chunk, Embedder
-from assistant.store import ChromaStore, DocumentRecord, embed_key
+from assistant.store import ChromaStore, DocumentRecord, embed_key, make_client
 from ingest.chunking import CHUNKER_VERSION, chunk_document
-from ingest.loading import load_document
+from ingest.loading import describe_os_error, load_document
 from ingest.sources import Source, load_sources
 from ingest.sync import find_document_file
 
 logger = logging.getLogger(__name__)
 
-DocStatus = Literal["new", "changed", "unchanged", "removed", "absent", "failed"]
+DocStatus = Literal["new", "changed", "unchanged", "duplicate", "removed", "absent", "failed"]
 Progress = Callable[[str, int, int], None]
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+# Chunks embedded and written per step: the vectors of a huge file are never all in memory
+# (73,000 chunks of 768 floats would take about 1.8 GB as Python lists).
+WRITE_BATCH = 256
+
+_INDEXED: frozenset[DocStatus] = frozenset({"new", "changed", "unchanged"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +94,15 @@ def version_hash(file_sha256: str, source: Source, settings: Settings) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class _Located:
+    """A source whose file was found and hashed."""
+
+    source: Source
+    path: Path
+    file_sha256: str
+
+
 class Ingestor:
     """Runs one ingestion over the sources list; collaborators are injected."""
 
@@ -93,51 +120,145 @@ class Ingestor:
         self._progress = on_progress or (lambda _label, _done, _total: None)
 
     def run(self, *, rebuild: bool = False, only: Sequence[str] = ()) -> IngestReport:
-        """Index every source whose file changed; remove what disappeared; refresh BM25."""
+        """Index every source whose file changed; remove what left the sources; refresh BM25.
+
+        Raises:
+            CorpusError: the sources list is missing or invalid.
+            IndexWriteError: the index cannot be written; documents already committed in this
+                run stay committed, the others keep their previous version.
+        """
         started = time.perf_counter()
         report = IngestReport()
         sources = load_sources(self._settings.corpus_file)
         if only:
             sources = [s for s in sources if s.doc_id in set(only)]
         if rebuild:
-            self._store.drop()
-        self._store.create_or_check(
-            model_id=self._embedder.model_id, dimension=None, chunker_version=CHUNKER_VERSION
+            self._write(self._store.drop)
+        self._write(
+            self._store.create_or_check,
+            model_id=self._embedder.model_id,
+            dimension=None,
+            chunker_version=CHUNKER_VERSION,
         )
         committed = self._store.documents()
-        present: set[str] = set()
-        for position, source in enumerate(sources, start=1):
-            self._progress(source.doc_id, position - 1, len(sources))
-            outcome = self._ingest_one(source, committed.get(source.doc_id), report)
-            report.outcomes.append(outcome)
-            if outcome.status not in {"absent"}:
-                present.add(source.doc_id)
-        self._progress("", len(sources), len(sources))
+        outcomes = self._index_sources(sources, committed, report)
+        report.outcomes = [outcomes[s.doc_id] for s in sources]
         if not only:
-            for doc_id in sorted(set(committed) - present):
-                self._store.remove_document(doc_id)
+            for doc_id in sorted(set(committed) - {s.doc_id for s in sources}):
+                self._write(self._store.remove_document, doc_id)
                 report.outcomes.append(DocumentOutcome(doc_id, "removed"))
-        report.orphans_purged = self._store.purge_orphans()
+        report.orphans_purged = self._write(self._store.purge_orphans)
         self.refresh_lexical()
         report.total_chunks = sum(d.chunks for d in self._store.documents().values())
         report.seconds = time.perf_counter() - started
         logger.info("indexed %d chunks from %d sources", report.total_chunks, len(sources))
         return report
 
-    def _ingest_one(
-        self, source: Source, previous: DocumentRecord | None, report: IngestReport
-    ) -> DocumentOutcome:
+    def _index_sources(
+        self, sources: Sequence[Source], committed: dict[str, DocumentRecord], report: IngestReport
+    ) -> dict[str, DocumentOutcome]:
+        """Outcome of every source: located and hashed first, then indexed, duplicates last."""
+        outcomes: dict[str, DocumentOutcome] = {}
+        located: dict[str, _Located] = {}
+        for source in sources:
+            found = self._locate(source, committed.get(source.doc_id))
+            if isinstance(found, _Located):
+                located[source.doc_id] = found
+            else:
+                outcomes[source.doc_id] = found
+        duplicate_of = self._duplicates(list(located.values()), committed)
+        for position, source in enumerate(sources):
+            self._progress(source.doc_id, position, len(sources))
+            if source.doc_id in located and source.doc_id not in duplicate_of:
+                outcomes[source.doc_id] = self._ingest_one(
+                    located[source.doc_id], committed.get(source.doc_id), report
+                )
+        for doc_id, original in duplicate_of.items():
+            outcomes[doc_id] = self._settle_duplicate(
+                located[doc_id], located[original], outcomes[original], doc_id in committed
+            )
+            if outcomes[doc_id].status == "duplicate":
+                kept = outcomes[original]
+                also = f"aussi publié sous « {doc_id} » (contenu identique)"
+                outcomes[original] = replace(
+                    kept, reason=f"{kept.reason} ; {also}" if kept.reason else also
+                )
+        self._progress("", len(sources), len(sources))
+        return outcomes
+
+    def _locate(
+        self, source: Source, previous: DocumentRecord | None
+    ) -> _Located | DocumentOutcome:
+        """Find and hash the source's file; a missing file keeps the indexed version."""
+        path: Path | None = None
         try:
             path = find_document_file(source, self._settings.corpus_dir)
+            if path is None:
+                return _absent(source, previous)
+            return _Located(source, path, sha256_of(path))
         except CorpusError as err:
             return DocumentOutcome(source.doc_id, "failed", reason=err.message)
-        if path is None:
-            reason = "document non synchronisé (lancez `coop corpus sync`)"
-            return DocumentOutcome(source.doc_id, "absent", reason=reason)
+        except OSError as err:
+            # The file vanished or became unreadable between the listing and the read.
+            reason = f"{path} : lecture impossible ({describe_os_error(err)})"
+            return _kept(DocumentOutcome(source.doc_id, "failed", reason=reason), previous)
+
+    def _duplicates(
+        self, located: Sequence[_Located], committed: dict[str, DocumentRecord]
+    ) -> dict[str, str]:
+        """doc_id → doc_id of the identical file that is indexed in its place.
+
+        The copy already indexed (and unchanged) is kept when there is one, so that renaming a
+        file or adding a second name re-embeds nothing; otherwise the first in sources order.
+        """
+        groups: dict[str, list[_Located]] = {}
+        for item in located:
+            groups.setdefault(item.file_sha256, []).append(item)
+        duplicate_of: dict[str, str] = {}
+        for group in groups.values():
+            if len(group) < 2:
+                continue
+            current = [
+                item
+                for item in group
+                if (record := committed.get(item.source.doc_id)) is not None
+                and record.doc_hash == version_hash(item.file_sha256, item.source, self._settings)
+            ]
+            keeper = (current or group)[0]
+            for item in group:
+                if item is not keeper:
+                    duplicate_of[item.source.doc_id] = keeper.source.doc_id
+        return duplicate_of
+
+    def _settle_duplicate(
+        self, copy: _Located, original: _Located, indexed: DocumentOutcome, was_indexed: bool
+    ) -> DocumentOutcome:
+        doc_id, original_id = copy.source.doc_id, original.source.doc_id
+        if indexed.status not in _INDEXED:
+            # Its previous version, if any, stays: nothing replaces it.
+            reason = (
+                f"{copy.path} : contenu identique à « {original_id} » ({original.path.name}), "
+                f"qui n'a pas pu être indexé : {indexed.reason}"
+            )
+            return DocumentOutcome(doc_id, "failed", reason=reason)
+        note = ""
+        if was_indexed:
+            self._write(self._store.remove_document, doc_id)
+            note = " ; l'ancienne copie indexée sous ce nom est retirée"
+        reason = (
+            f"{copy.path.name} : contenu identique à {original.path.name} : indexé une seule fois, "
+            f"sous « {original_id} »{note}"
+        )
+        return DocumentOutcome(doc_id, "duplicate", reason=reason)
+
+    def _ingest_one(
+        self, located: _Located, previous: DocumentRecord | None, report: IngestReport
+    ) -> DocumentOutcome:
+        source, path = located.source, located.path
+        doc_hash = version_hash(located.file_sha256, source, self._settings)
+        if previous is not None and previous.doc_hash == doc_hash:
+            return DocumentOutcome(source.doc_id, "unchanged", chunks=previous.chunks)
         try:
-            doc_hash = version_hash(sha256_of(path), source, self._settings)
-            if previous is not None and previous.doc_hash == doc_hash:
-                return DocumentOutcome(source.doc_id, "unchanged", chunks=previous.chunks)
             document = load_document(path)
             chunks = chunk_document(
                 document,
@@ -146,16 +267,22 @@ class Ingestor:
                 chunk_overlap=self._settings.chunk_overlap,
             )
         except CorpusError as err:
-            return DocumentOutcome(source.doc_id, "failed", reason=err.message)
+            return _kept(DocumentOutcome(source.doc_id, "failed", reason=err.message), previous)
         except OSError as err:
-            reason = f"{path} : lecture impossible ({err.strerror or err})"
-            return DocumentOutcome(source.doc_id, "failed", reason=reason)
+            reason = f"{path} : lecture impossible ({describe_os_error(err)})"
+            return _kept(DocumentOutcome(source.doc_id, "failed", reason=reason), previous)
+        if document.sha256 != located.file_sha256:
+            # Rewritten since it was hashed: record the bytes actually indexed.
+            doc_hash = version_hash(document.sha256, source, self._settings)
         if not chunks:
             reason = f"{path} : aucun texte indexable"
-            return DocumentOutcome(source.doc_id, "failed", reason=reason)
+            return _kept(DocumentOutcome(source.doc_id, "failed", reason=reason), previous)
         chunks = [_with_doc_hash(c, doc_hash) for c in chunks]
-        self._store.add_chunks(chunks, self._vectors(chunks, report))
-        self._store.commit_document(
+        for start in range(0, len(chunks), WRITE_BATCH):
+            batch = chunks[start : start + WRITE_BATCH]
+            self._write(self._store.add_chunks, batch, self._vectors(batch, report))
+        self._write(
+            self._store.commit_document,
             DocumentRecord(
                 doc_id=source.doc_id,
                 doc_hash=doc_hash,
@@ -167,7 +294,7 @@ class Ingestor:
                 chunks=len(chunks),
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 source_file=path.name,
-            )
+            ),
         )
         status: DocStatus = "new" if previous is None else "changed"
         return DocumentOutcome(source.doc_id, status, chunks=len(chunks))
@@ -184,9 +311,82 @@ class Ingestor:
         report.reused_vectors += len(chunks) - len(missing)
         return [cached[key] for key in keys]
 
+    def _write(self, action: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Run a store write; a database refusal becomes a French ``IndexWriteError``."""
+        try:
+            return action(*args, **kwargs)
+        except ChromaError as err:
+            raise _write_error(self._settings, err) from err
+
     def refresh_lexical(self) -> Bm25Index:
         """Load the persisted BM25 index, rebuilding it when the store has changed since."""
         return load_or_build_lexical(self._settings, self._store)
+
+
+def open_index_for_writing(settings: Settings) -> ChromaStore:
+    """The configured store, after checking that the index folder can be written.
+
+    Raises:
+        IndexWriteError: the folder cannot be created or written, or the database in it is
+            read-only; nothing has been changed.
+        ConfigError: ``COOP_CHROMA_URL`` is invalid.
+    """
+    if not settings.uses_chroma_server:
+        _check_writable(settings.index_dir)
+    try:
+        return ChromaStore(make_client(settings), settings.collection)
+    except ChromaError as err:
+        raise _write_error(settings, err) from err
+
+
+def _check_writable(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory, prefix=".coop-probe-"):
+            pass
+    except OSError as err:
+        raise IndexWriteError(
+            f"Impossible d'écrire dans le dossier de l'index {directory} "
+            f"({describe_os_error(err)}) : rien n'a été modifié. Rendez ce dossier accessible en "
+            "écriture (ou changez COOP_INDEX_DIR), puis relancez `coop ingest`."
+        ) from err
+
+
+def _write_error(settings: Settings, err: Exception) -> IndexWriteError:
+    where = settings.chroma_url if settings.uses_chroma_server else str(settings.index_dir)
+    detail = str(err).lower()
+    if "readonly" in detail or "read-only" in detail or "read only" in detail:
+        reason = "base en lecture seule"
+    elif "disk" in detail and "full" in detail:
+        reason = "disque plein"
+    else:
+        reason = f"erreur de la base Chroma, {type(err).__name__}"
+    return IndexWriteError(
+        f"Impossible d'écrire dans l'index {where} ({reason}) : les documents déjà indexés gardent "
+        "leur version précédente. Corrigez le problème, puis relancez `coop ingest`."
+    )
+
+
+def _absent(source: Source, previous: DocumentRecord | None) -> DocumentOutcome:
+    if previous is None:
+        reason = "document non synchronisé (lancez `coop corpus sync`)"
+        return DocumentOutcome(source.doc_id, "absent", reason=reason)
+    reason = (
+        f"fichier absent du dossier des documents : la version indexée le "
+        f"{previous.ingested_at[:10]} est conservée (lancez `coop corpus sync`)"
+    )
+    return DocumentOutcome(source.doc_id, "absent", chunks=previous.chunks, reason=reason)
+
+
+def _kept(outcome: DocumentOutcome, previous: DocumentRecord | None) -> DocumentOutcome:
+    """A failure, noting that the previously indexed version is still served."""
+    if previous is None:
+        return outcome
+    return replace(
+        outcome,
+        chunks=previous.chunks,
+        reason=f"{outcome.reason} ; la version indexée précédemment est conservée",
+    )
 
 
 def load_or_build_lexical(settings: Settings, store: ChromaStore) -> Bm25Index:
@@ -197,6 +397,9 @@ def load_or_build_lexical(settings: Settings, store: ChromaStore) -> Bm25Index:
     if index is not None and index.version == version:
         return index
     index = Bm25Index.build(list(store.iter_chunks()), version)
+    # A save killed after its final rename leaves "<dir>.old" behind, and Bm25Index.save cannot
+    # rename over a non-empty folder: every later save would fail.
+    shutil.rmtree(directory.with_name(directory.name + ".old"), ignore_errors=True)
     try:
         index.save(directory)
     except OSError as err:

@@ -6,6 +6,7 @@ that cannot be read must show up in the ingestion report, never as an empty docu
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import logging
@@ -38,6 +39,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "LoadedDocument",
     "Page",
+    "describe_os_error",
     "load_document",
     "make_document",
     "parse_header",
@@ -66,6 +68,25 @@ _MAX_NON_PRINTABLE_RATIO = 0.05
 _HEADER_LINE = re.compile(r"^(?P<key>[^\W\d_][\w'’ -]{0,40}?)\s*:\s?(?P<value>.*)$")
 _HEADER_END = "---"
 _MAX_HEADER_LINES = 100
+# A longer line is body text: header scanning stops there instead of copying it.
+_MAX_HEADER_LINE_CHARS = 10_000
+
+# Largest file read, by format: the whole text is held in memory (a few times its size while
+# decoding and chunking), and BeautifulSoup needs far more per byte than plain text does.
+_MAX_BYTES = {"text": 100_000_000, "pdf": 100_000_000, "html": 20_000_000}
+
+# French reasons for the OS errors a file read can meet (strerror is English or localised).
+_OS_REASONS = {
+    errno.ENOENT: "fichier introuvable (supprimé ou déplacé pendant l'indexation ?)",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.ELOOP: "lien symbolique en boucle",
+}
 
 # Where a complete PDF ends; a file cut short loses it.
 _PDF_EOF_MARKER = b"%%EOF"
@@ -202,15 +223,18 @@ def load_document(path: Path) -> LoadedDocument:
             f"{path} : format « {suffix or 'sans extension'} » non pris en charge "
             f"(formats acceptés : {supported})."
         )
-    data = _read_bytes(path)
+    kind = "pdf" if suffix in PDF_SUFFIXES else "text" if suffix in TEXT_SUFFIXES else "html"
+    data = _read_bytes(path, _MAX_BYTES[kind])
     digest = hashlib.sha256(data).hexdigest()
-    if suffix in PDF_SUFFIXES:
+    if kind == "pdf":
         document = make_document(path, {}, _pdf_pages(data, path), digest)
     else:
-        text = _decode_text(data, path) if suffix in TEXT_SUFFIXES else _html_text(data, path)
+        text = _decode_text(data, path) if kind == "text" else _html_text(data, path)
+        del data  # a large file's bytes need not stay beside its text
         header, body = parse_header(text)
+        del text
         document = make_document(path, header, [(0, body)], digest)
-    if not document.body.strip():
+    if not any(_has_text(page.text) for page in document.pages):
         raise CorpusError(f"{path} : aucun texte après extraction (document vide).")
     logger.debug(
         "loaded %s: %d page(s), %d characters, %d header field(s)",
@@ -233,7 +257,7 @@ def parse_header(text: str) -> tuple[dict[str, str], str]:
     Returns:
         The header fields and the body (everything after the closing ``---`` line).
     """
-    lines = text.split("\n", _MAX_HEADER_LINES + 2)
+    lines = _leading_lines(text, _MAX_HEADER_LINES + 2)
     start = 1 if lines and lines[0].strip() == _HEADER_END else 0
     header: dict[str, str] = {}
     last_key = ""
@@ -253,15 +277,51 @@ def parse_header(text: str) -> tuple[dict[str, str], str]:
     return {}, text
 
 
-def _read_bytes(path: Path) -> bytes:
+def describe_os_error(err: OSError) -> str:
+    """A French reason for an OS error met while reading a file."""
+    if err.errno in _OS_REASONS:
+        return _OS_REASONS[err.errno]
+    return f"erreur système {err.errno}" if err.errno else f"erreur système ({type(err).__name__})"
+
+
+def _leading_lines(text: str, count: int) -> list[str]:
+    """Up to ``count`` first lines of ``text``, without copying the rest of a large text.
+
+    Stops before a line longer than ``_MAX_HEADER_LINE_CHARS`` (it cannot be a header line).
+    """
+    lines: list[str] = []
+    start = 0
+    while len(lines) < count and start <= len(text):
+        end = text.find("\n", start, start + _MAX_HEADER_LINE_CHARS + 1)
+        if end < 0:
+            if len(text) - start > _MAX_HEADER_LINE_CHARS:
+                break
+            end = len(text)
+        lines.append(text[start:end])
+        start = end + 1
+    return lines
+
+
+def _has_text(text: str) -> bool:
+    # isspace() scans in place, where strip() would copy a large page.
+    return bool(text) and not text.isspace()
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise CorpusError(
+                f"{path} : fichier trop volumineux ({size / 1e6:.1f} Mo, maximum "
+                f"{max_bytes / 1e6:.0f} Mo pour ce format)."
+            )
         data = path.read_bytes()
     except FileNotFoundError as err:
         raise CorpusError(f"{path} : fichier introuvable.") from err
     except IsADirectoryError as err:
         raise CorpusError(f"{path} : c'est un dossier, pas un fichier.") from err
     except OSError as err:
-        raise CorpusError(f"{path} : lecture impossible ({err.strerror or err}).") from err
+        raise CorpusError(f"{path} : lecture impossible ({describe_os_error(err)}).") from err
     if not data:
         raise CorpusError(f"{path} : fichier vide (0 octet).")
     return data
@@ -288,7 +348,8 @@ def _decode_text(data: bytes, path: Path) -> str:
                 f"{path} : encodage du texte non reconnu (ni UTF-8, ni Windows-1252, ni Latin-1)."
             ) from None
         logger.info("%s is not UTF-8, decoded as %s", path, best.encoding)
-        text = str(best)
+        # Decode here rather than str(best), which would keep a second copy inside ``best``.
+        text = data.decode(best.encoding)
     return _normalize_text(text, path)
 
 

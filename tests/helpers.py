@@ -1,22 +1,35 @@
 """Shared test helpers: a small synthetic corpus in the real mirror format, settings, store.
 
-Kept out of conftest.py so that the crash-safety subprocess can import it without pytest.
+Also the crash-safety machinery (an ingestion child process killed at chosen points) shared by
+tests/test_indexing.py and tests/robustness/. Kept out of conftest.py so that the crash-safety
+subprocess can import it without pytest.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import chromadb
 import yaml
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.config import Settings
 from assistant.schema import Chunk
 from assistant.store import ChromaStore
+from ingest.indexing import Ingestor, version_hash
+from ingest.sources import load_sources
+from tests.fakes import HashingEmbedder
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -247,3 +260,153 @@ def make_chunk(
     }
     values.update(fields)
     return Chunk(**values)  # type: ignore[arg-type]
+
+
+# --- crash safety ----------------------------------------------------------------------------
+
+# The ingestion runs in a child process that prints a marker at each step of the per-document
+# transaction. At the chosen marker it blocks, and the test SIGKILLs it there: every crash point
+# is hit deterministically, without guessing delays. With ``hold`` = 1 the child also waits for a
+# line on stdin after "ready:1", so that many children can start in parallel and then run one at
+# a time, each killed after its own delay.
+CRASH_CHILD = """
+import sys, time
+sys.path.insert(0, {repo!r})
+from pathlib import Path
+from assistant.store import ChromaStore
+from ingest.indexing import Ingestor
+from tests.fakes import HashingEmbedder
+from tests.helpers import make_settings, open_store
+
+root, stop_at, delay = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+hold = len(sys.argv) > 4 and sys.argv[4] == "1"
+counts = {{}}
+
+def step(name):
+    counts[name] = counts.get(name, 0) + 1
+    marker = f"{{name}}:{{counts[name]}}"
+    print(marker, flush=True)
+    if marker == stop_at:
+        sys.stdin.readline()  # wait here for SIGKILL
+
+class SlowEmbedder(HashingEmbedder):
+    def embed_documents(self, texts):
+        step("embed")
+        time.sleep(delay)
+        return super().embed_documents(texts)
+
+class SteppingStore(ChromaStore):
+    def add_chunks(self, chunks, vectors):
+        super().add_chunks(chunks, vectors)
+        step("added")
+    def commit_document(self, record):
+        super().commit_document(record)
+        step("committed")
+    def remove_document(self, doc_id):
+        super().remove_document(doc_id)
+        step("removed")
+    def purge_orphans(self):
+        step("purge")
+        return super().purge_orphans()
+
+settings = make_settings(root)
+store = SteppingStore(open_store(settings.index_dir)._client)
+step("ready")
+if hold:
+    sys.stdin.readline()
+Ingestor(settings, SlowEmbedder(), store).run()
+step("done")
+"""
+
+# v2 changes every document but drops the historical one from the sources list.
+V2_DOCS = tuple(replace(d, body=d.body + "\nParagraphe ajouté en version 2.\n") for d in DOCS)
+V2_SOURCES = [d for d in V2_DOCS if d.doc_id != HISTORICAL.doc_id]
+
+
+def write_crash_child(path: Path) -> Path:
+    """Write the crash-safety child script to ``path``."""
+    path.write_text(CRASH_CHILD.format(repo=str(REPO_ROOT)), encoding="utf-8")
+    return path
+
+
+def start_child(
+    script: Path, root: Path, stop_at: str, delay: float, *, hold: bool = False
+) -> subprocess.Popen[str]:
+    """Start an ingestion of ``root`` that blocks at marker ``stop_at``."""
+    return subprocess.Popen(
+        [sys.executable, str(script), str(root), stop_at, str(delay), "1" if hold else "0"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+
+
+def kill_at_marker(child: subprocess.Popen[str], marker: str) -> list[str]:
+    """Read the child's markers up to ``marker``, SIGKILL it there; return the markers seen."""
+    assert child.stdout is not None
+    seen = []
+    for line in child.stdout:
+        seen.append(line.strip())
+        if line.strip() == marker:
+            break
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL, seen
+    assert seen[-1] == marker, f"child ended before {marker}: {seen}"
+    return seen
+
+
+def make_v1_snapshot(root: Path) -> dict[str, str]:
+    """Index the v1 corpus under ``root`` and close it (ready to copy); return its doc hashes."""
+    settings = make_settings(root)
+    write_corpus(settings.corpus_file, settings.corpus_dir)
+    store = open_store(settings.index_dir)
+    Ingestor(settings, HashingEmbedder(), store).run()
+    hashes = {d: r.doc_hash for d, r in store.documents().items()}
+    SharedSystemClient.clear_system_cache()  # flush and close before the copy
+    return hashes
+
+
+def prepare_v2(snapshot: Path, root: Path) -> Settings:
+    """A copy of the v1 index under ``root`` with the v2 corpus beside it."""
+    shutil.copytree(snapshot / "index", root / "index")
+    settings = make_settings(root)
+    write_corpus(settings.corpus_file, settings.corpus_dir, V2_DOCS)
+    write_sources(settings.corpus_file, V2_SOURCES)
+    return settings
+
+
+def visible_by_doc(store: ChromaStore) -> dict[str, list[str]]:
+    """doc_id → doc_hash of each visible chunk."""
+    found: dict[str, list[str]] = {}
+    for chunk in store.iter_chunks():
+        found.setdefault(chunk.doc_id, []).append(chunk.doc_hash)
+    return found
+
+
+def doc_path(settings: Settings, doc: FakeDoc) -> Path:
+    """The synthetic document's file in the corpus folder."""
+    return settings.corpus_dir / f"{doc.doc_id}.txt"
+
+
+def indexed_hash(settings: Settings, doc: FakeDoc, *, original: bool = False) -> str:
+    """The doc_hash the ingestor gives to ``doc`` (its original text when ``original``)."""
+    data = doc.file_text().encode() if original else doc_path(settings, doc).read_bytes()
+    source = next(s for s in load_sources(settings.corpus_file) if s.doc_id == doc.doc_id)
+    return version_hash(hashlib.sha256(data).hexdigest(), source, settings)
+
+
+def assert_each_document_whole(
+    store: ChromaStore, v1: dict[str, str], v2: dict[str, str], where: str
+) -> None:
+    """Every cataloged document shows exactly one whole version, v1 or v2, never a mix."""
+    catalog = store.documents()
+    visible = visible_by_doc(store)
+    assert set(visible) == set(catalog), where
+    for doc_id, record in catalog.items():
+        assert record.doc_hash in {v1.get(doc_id), v2.get(doc_id)}, f"{where}: {doc_id}"
+        assert set(visible[doc_id]) == {record.doc_hash}, f"{where}: {doc_id} mixes versions"
+        assert len(visible[doc_id]) == record.chunks, f"{where}: {doc_id} incomplete"
+    # Only the document dropped from the sources may have left the catalog.
+    assert set(v1) - set(catalog) <= {HISTORICAL.doc_id}, where

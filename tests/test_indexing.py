@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
-from chromadb.api.shared_system_client import SharedSystemClient
 
 from assistant.config import Settings
 from assistant.factory import build_assistant
@@ -24,9 +20,7 @@ from ingest.indexing import (
     IngestReport,
     lexical_dir,
     load_or_build_lexical,
-    version_hash,
 )
-from ingest.sources import load_sources
 from tests.fakes import HashingEmbedder
 from tests.helpers import (
     AMI,
@@ -34,14 +28,21 @@ from tests.helpers import (
     CODE,
     DOCS,
     HISTORICAL,
+    V2_SOURCES,
     FakeDoc,
+    assert_each_document_whole,
+    doc_path,
+    indexed_hash,
+    kill_at_marker,
     make_settings,
+    make_v1_snapshot,
     open_store,
-    write_corpus,
+    prepare_v2,
+    start_child,
+    visible_by_doc,
+    write_crash_child,
     write_sources,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # Chunks per document with chunk_size=400, counted by hand from tests/helpers.py: the code has
 # a title paragraph, L. 4011-1 in two pieces (two paragraphs > 400 chars), L. 4011-2, L. 4011-3.
@@ -65,14 +66,6 @@ def statuses(report: IngestReport) -> dict[str, str]:
 
 def rewrite(settings: Settings, doc: FakeDoc) -> None:
     (settings.corpus_dir / f"{doc.doc_id}.txt").write_text(doc.file_text(), encoding="utf-8")
-
-
-def visible_by_doc(store: ChromaStore) -> dict[str, list[str]]:
-    """doc_id → doc_hash of each visible chunk."""
-    found: dict[str, list[str]] = {}
-    for chunk in store.iter_chunks():
-        found.setdefault(chunk.doc_id, []).append(chunk.doc_hash)
-    return found
 
 
 def test_full_ingest_counts(indexed: IngestReport, store: ChromaStore) -> None:
@@ -244,17 +237,6 @@ def test_only_limits_the_run_and_removes_nothing(
     assert store.documents()[CODE.doc_id].doc_hash == indexed_hash(settings, CODE, original=True)
 
 
-def indexed_hash(settings: Settings, doc: FakeDoc, *, original: bool = False) -> str:
-    """The doc_hash the ingestor gives to ``doc`` (its original text when ``original``)."""
-    data = doc.file_text().encode() if original else doc_path(settings, doc).read_bytes()
-    source = next(s for s in load_sources(settings.corpus_file) if s.doc_id == doc.doc_id)
-    return version_hash(hashlib.sha256(data).hexdigest(), source, settings)
-
-
-def doc_path(settings: Settings, doc: FakeDoc) -> Path:
-    return settings.corpus_dir / f"{doc.doc_id}.txt"
-
-
 def test_chunking_settings_are_part_of_the_version(
     settings: Settings, store: ChromaStore, indexed: IngestReport
 ) -> None:
@@ -309,118 +291,14 @@ def test_new_tokenizer_version_rebuilds_the_lexical_index(
 
 
 # --- crash safety ----------------------------------------------------------------------------
-
-# The ingestion runs in a child process that prints a marker at each step of the per-document
-# transaction. At the chosen marker it blocks, and the test SIGKILLs it there: every crash point
-# is hit deterministically, without guessing delays.
-CHILD = """
-import sys, time
-sys.path.insert(0, {repo!r})
-from pathlib import Path
-from assistant.store import ChromaStore
-from ingest.indexing import Ingestor
-from tests.fakes import HashingEmbedder
-from tests.helpers import make_settings, open_store
-
-root, stop_at, delay = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-counts = {{}}
-
-def step(name):
-    counts[name] = counts.get(name, 0) + 1
-    marker = f"{{name}}:{{counts[name]}}"
-    print(marker, flush=True)
-    if marker == stop_at:
-        sys.stdin.readline()  # wait here for SIGKILL
-
-class SlowEmbedder(HashingEmbedder):
-    def embed_documents(self, texts):
-        step("embed")
-        time.sleep(delay)
-        return super().embed_documents(texts)
-
-class SteppingStore(ChromaStore):
-    def add_chunks(self, chunks, vectors):
-        super().add_chunks(chunks, vectors)
-        step("added")
-    def commit_document(self, record):
-        super().commit_document(record)
-        step("committed")
-    def remove_document(self, doc_id):
-        super().remove_document(doc_id)
-        step("removed")
-    def purge_orphans(self):
-        step("purge")
-        return super().purge_orphans()
-
-settings = make_settings(root)
-store = SteppingStore(open_store(settings.index_dir)._client)
-step("ready")
-Ingestor(settings, SlowEmbedder(), store).run()
-step("done")
-"""
-
-# v2 changes every document but drops the historical one from the sources list.
-V2_DOCS = tuple(replace(d, body=d.body + "\nParagraphe ajouté en version 2.\n") for d in DOCS)
-V2_SOURCES = [d for d in V2_DOCS if d.doc_id != HISTORICAL.doc_id]
-
-
-def _start_child(script: Path, root: Path, stop_at: str, delay: float) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, str(script), str(root), stop_at, str(delay)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=REPO_ROOT,
-    )
-
-
-def _kill_at_marker(child: subprocess.Popen[str], marker: str) -> list[str]:
-    assert child.stdout is not None
-    seen = []
-    for line in child.stdout:
-        seen.append(line.strip())
-        if line.strip() == marker:
-            break
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait(timeout=30)
-    assert child.returncode == -signal.SIGKILL, seen
-    assert seen[-1] == marker, f"child ended before {marker}: {seen}"
-    return seen
+# The child process and its checks live in tests/helpers.py (shared with tests/robustness/).
 
 
 @pytest.fixture
 def v1_snapshot(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """An index of the v1 corpus, closed, ready to be copied; and its doc hashes."""
     root = tmp_path / "v1"
-    settings = make_settings(root)
-    write_corpus(settings.corpus_file, settings.corpus_dir)
-    store = open_store(settings.index_dir)
-    Ingestor(settings, HashingEmbedder(), store).run()
-    hashes = {d: r.doc_hash for d, r in store.documents().items()}
-    SharedSystemClient.clear_system_cache()  # flush and close before the copy
-    return root, hashes
-
-
-def _prepare_v2(snapshot: Path, root: Path) -> Settings:
-    shutil.copytree(snapshot / "index", root / "index")
-    settings = make_settings(root)
-    write_corpus(settings.corpus_file, settings.corpus_dir, V2_DOCS)
-    write_sources(settings.corpus_file, V2_SOURCES)
-    return settings
-
-
-def _assert_each_document_whole(
-    store: ChromaStore, v1: dict[str, str], v2: dict[str, str], where: str
-) -> None:
-    catalog = store.documents()
-    visible = visible_by_doc(store)
-    assert set(visible) == set(catalog), where
-    for doc_id, record in catalog.items():
-        assert record.doc_hash in {v1.get(doc_id), v2.get(doc_id)}, f"{where}: {doc_id}"
-        assert set(visible[doc_id]) == {record.doc_hash}, f"{where}: {doc_id} mixes versions"
-        assert len(visible[doc_id]) == record.chunks, f"{where}: {doc_id} incomplete"
-    # Only the document dropped from the sources may have left the catalog.
-    assert set(v1) - set(catalog) <= {HISTORICAL.doc_id}, where
+    return root, make_v1_snapshot(root)
 
 
 # Markers, counted per kind: v2 has 3 documents (code, ARS page, AMI) then removes the
@@ -439,21 +317,21 @@ def test_sigkill_at_any_step_leaves_whole_versions_and_a_rerun_repairs(
 ) -> None:
     snapshot, v1_hashes = v1_snapshot
     script = tmp_path / "child_ingest.py"
-    script.write_text(CHILD.format(repo=str(REPO_ROOT)), encoding="utf-8")
+    write_crash_child(script)
     roots = {point: tmp_path / point.replace(":", "-") for point in CRASH_POINTS}
     children = {}
     for point, root in roots.items():
-        _prepare_v2(snapshot, root)
-        children[point] = _start_child(script, root, point, delay=0.0)
+        prepare_v2(snapshot, root)
+        children[point] = start_child(script, root, point, delay=0.0)
     for point, child in children.items():
-        _kill_at_marker(child, point)
+        kill_at_marker(child, point)
 
     for point, root in roots.items():
         settings = make_settings(root)
         v2_hashes = {d.doc_id: indexed_hash(settings, d) for d in V2_SOURCES}
         store = open_store(settings.index_dir)
         store.open_for_reading(model_id="hashing-64")
-        _assert_each_document_whole(store, v1_hashes, v2_hashes, point)
+        assert_each_document_whole(store, v1_hashes, v2_hashes, point)
         orphans = store.count() - sum(r.chunks for r in store.documents().values())
         if point == "added:2":
             assert orphans > 0, "the crash should have left uncommitted chunks"
@@ -475,7 +353,7 @@ def test_sigkill_at_any_step_leaves_whole_versions_and_a_rerun_repairs(
             == report.total_chunks
             == sum(len(v) for v in visible_by_doc(store).values())
         )
-        _assert_each_document_whole(store, v2_hashes, v2_hashes, f"{point} repaired")
+        assert_each_document_whole(store, v2_hashes, v2_hashes, f"{point} repaired")
 
 
 def test_half_written_version_of_a_failing_document_is_purged(
@@ -483,11 +361,11 @@ def test_half_written_version_of_a_failing_document_is_purged(
 ) -> None:
     snapshot, v1_hashes = v1_snapshot
     script = tmp_path / "child_ingest.py"
-    script.write_text(CHILD.format(repo=str(REPO_ROOT)), encoding="utf-8")
+    write_crash_child(script)
     root = tmp_path / "run"
-    settings = _prepare_v2(snapshot, root)
+    settings = prepare_v2(snapshot, root)
     # The second source (the ARS page) has its v2 chunks written but not committed.
-    _kill_at_marker(_start_child(script, root, "added:2", delay=0.0), "added:2")
+    kill_at_marker(start_child(script, root, "added:2", delay=0.0), "added:2")
     doc_path(settings, ARS_PAGE).write_bytes(b"")  # and its file breaks before the re-run
 
     store = open_store(settings.index_dir)
@@ -508,10 +386,10 @@ def test_sigkill_after_a_delay_leaves_whole_versions(
     """Same property at a moment chosen by the clock (the embedder sleeps 0.2 s per call)."""
     snapshot, v1_hashes = v1_snapshot
     script = tmp_path / "child_ingest.py"
-    script.write_text(CHILD.format(repo=str(REPO_ROOT)), encoding="utf-8")
+    write_crash_child(script)
     root = tmp_path / "run"
-    settings = _prepare_v2(snapshot, root)
-    child = _start_child(script, root, "never", delay=0.2)
+    settings = prepare_v2(snapshot, root)
+    child = start_child(script, root, "never", delay=0.2)
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "ready:1"
     try:
@@ -523,7 +401,7 @@ def test_sigkill_after_a_delay_leaves_whole_versions(
     v2_hashes = {d.doc_id: indexed_hash(settings, d) for d in V2_SOURCES}
     store = open_store(settings.index_dir)
     store.open_for_reading(model_id="hashing-64")
-    _assert_each_document_whole(store, v1_hashes, v2_hashes, f"after {delay_s} s")
+    assert_each_document_whole(store, v1_hashes, v2_hashes, f"after {delay_s} s")
     Ingestor(settings, HashingEmbedder(), store).run()
     assert {d: r.doc_hash for d, r in store.documents().items()} == v2_hashes
     assert store.count() == sum(r.chunks for r in store.documents().values())
