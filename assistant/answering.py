@@ -70,6 +70,21 @@ def _counts(noun: str, answer: str) -> bool:
     return re.search(pattern, answer) is not None
 
 
+_ENGLISH_WORDS = {
+    "the", "what", "who", "how", "which", "when", "where", "why", "is", "are", "does", "do",
+    "can", "should", "must", "of", "to", "and", "my", "for", "with", "from", "an", "this", "a",
+    "i", "in", "be", "it", "if", "or", "by", "at", "have", "has", "need", "there", "am", "we",
+    "you", "our", "your",
+}  # fmt: skip
+
+
+def looks_english(question: str) -> bool:
+    """Most likely English: two or more English function words, a third of the words or more."""
+    words = re.findall(r"[a-z]+", question.lower())
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    return english >= 2 and english * 3 >= len(words)
+
+
 def clean_question(question: str, max_chars: int) -> str:
     """Normalise the typed question; refuse what cannot be a question.
 
@@ -201,9 +216,19 @@ class Assistant:
         weights = weighted_query(question, context)
         chosen = extract(weights, hits, self.retriever.lexical.idf)
         timings = {"retrieval_s": retrieved - started}
+        language_notice = prompts.ENGLISH_NOTICE if looks_english(question) else ""
         if self._should_refuse(question, hits, chosen):
             timings["total_s"] = time.perf_counter() - started
-            return Answer(question, prompts.REFUSAL, [], True, hits, query, timings=timings)
+            return Answer(
+                question,
+                prompts.REFUSAL,
+                [],
+                True,
+                hits,
+                query,
+                notice=language_notice,
+                timings=timings,
+            )
         answer = self._generate(question, query, hits, history, chosen)
         timings["answer_s"] = time.perf_counter() - retrieved
         timings["total_s"] = time.perf_counter() - started
@@ -214,7 +239,7 @@ class Assistant:
             refused=False,
             passages=hits,
             standalone_question=query,
-            notice=answer.notice,
+            notice=" ".join(n for n in (language_notice, answer.notice) if n),
             backend=answer.backend,
             timings=timings,
         )

@@ -24,6 +24,10 @@ FALLBACK_NOTICE = (
     "Le modèle de langage n'a pas pu répondre ({reason}) : voici la réponse extractive, "
     "composée directement à partir des passages cités."
 )
+ENGLISH_NOTICE = (
+    "Question en anglais : les textes du corpus sont en français, la réponse les cite tels quels. "
+    "Pour de meilleurs résultats, posez la question en français."
+)
 UNSUPPORTED_NOTICE = (
     "Certaines références de la réponse générée ne correspondaient à aucun passage fourni "
     "et ont été retirées."
