@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     chunk_overlap: int = 100
     k: int = 5
     fetch_k: int = 30
+    max_per_document: int = 0
     min_score: float = 0.47
     min_coverage: float = 0.15
     backend: Backend = "extractive"

@@ -62,6 +62,7 @@ def build_assistant(
         lexical,
         mode=retriever or settings.retriever,
         fetch_k=settings.fetch_k,
+        per_document=settings.max_per_document,
     )
     return Assistant(
         hybrid,

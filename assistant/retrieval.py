@@ -93,12 +93,14 @@ class HybridRetriever:
         *,
         mode: RetrieverMode = "hybrid",
         fetch_k: int = 30,
+        per_document: int = 0,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.lexical = lexical
         self.mode = mode
         self.fetch_k = fetch_k
+        self.per_document = per_document
 
     def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[Hit]:
         """Best ``k`` passages, exact article references first, near-duplicates collapsed."""
@@ -125,7 +127,7 @@ class HybridRetriever:
             for chunk_id, score in fused
         ]
         hits = self._exact_first(query, hits, filters) + hits
-        hits = _collapse_duplicates(hits)[:k]
+        hits = diversify(_collapse_duplicates(hits), k, self.per_document)
         return self._with_dense_scores(vector, hits)
 
     def _exact_first(self, query: str, hits: list[Hit], filters: SearchFilters) -> list[Hit]:
@@ -169,3 +171,26 @@ def _collapse_duplicates(hits: list[Hit]) -> list[Hit]:
             continue
         kept.append(hit)
     return kept
+
+
+def diversify(hits: list[Hit], k: int, per_document: int) -> list[Hit]:
+    """The first ``k`` hits, at most ``per_document`` from one document while others are left.
+
+    Named articles are never held back; held-back passages fill the remaining places in order.
+    """
+    if per_document <= 0:
+        return hits[:k]
+    chosen: list[Hit] = []
+    held: list[Hit] = []
+    counts: dict[str, int] = {}
+    for hit in hits:
+        if len(chosen) == k:
+            break
+        doc = hit.chunk.doc_id
+        if hit.exact_reference or counts.get(doc, 0) < per_document:
+            chosen.append(hit)
+            counts[doc] = counts.get(doc, 0) + 1
+        else:
+            held.append(hit)
+    chosen += held[: k - len(chosen)]
+    return chosen

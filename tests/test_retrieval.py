@@ -8,8 +8,14 @@ import pytest
 from assistant.answering import Assistant
 from assistant.config import RetrieverMode
 from assistant.lexical import tokenize_fr
-from assistant.retrieval import HybridRetriever, SearchFilters, is_near_duplicate, rrf
-from assistant.schema import Chunk
+from assistant.retrieval import (
+    HybridRetriever,
+    SearchFilters,
+    diversify,
+    is_near_duplicate,
+    rrf,
+)
+from assistant.schema import Chunk, Hit
 from assistant.store import ChromaStore
 from tests.fakes import HashingEmbedder
 from tests.helpers import AMI, ARS_PAGE, CODE, HISTORICAL, make_chunk
@@ -280,3 +286,27 @@ def test_retrieved_chunks_keep_their_metadata(retriever: HybridRetriever) -> Non
     assert chunk.section == "Article L. 4011-3"
     assert chunk.article_date == "2023-05-21"
     assert chunk.text.startswith("Article L. 4011-3\nLes protocoles nationaux")
+
+
+def _hits(*docs: str, exact: int = -1) -> list[Hit]:
+    return [
+        Hit(make_chunk(doc, i, f"passage {i} de {doc}"), 1.0 / (i + 1), exact_reference=i == exact)
+        for i, doc in enumerate(docs)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("docs", "per_document", "exact", "expected"),
+    [
+        (("a", "a", "a", "b", "c"), 0, -1, ["a", "a", "a"]),  # no limit: plain top k
+        (("a", "a", "a", "b", "c"), 1, -1, ["a", "b", "c"]),
+        (("a", "a", "a", "b", "c"), 2, -1, ["a", "a", "b"]),
+        (("a", "a", "a"), 1, -1, ["a", "a", "a"]),  # held-back passages fill the places left
+        (("a", "a", "b", "c"), 1, 1, ["a", "a", "b"]),  # a named article is never held back
+    ],
+)
+def test_diversify(
+    docs: tuple[str, ...], per_document: int, exact: int, expected: list[str]
+) -> None:
+    chosen = diversify(_hits(*docs, exact=exact), 3, per_document)
+    assert [h.chunk.doc_id for h in chosen] == expected
