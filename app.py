@@ -7,19 +7,23 @@ Run with ``streamlit run app.py`` (or ``make run``). Tests inject a ready ``Assi
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
 import streamlit as st
 
 from assistant import chat_ui
 from assistant.answering import Assistant
+from assistant.authority import divergence_notes
 from assistant.chat_ui import ChatState, Turn
+from assistant.checklist import build_checklist
 from assistant.config import Settings
 from assistant.errors import CoopError, IndexMissingError
 from assistant.factory import build_assistant
 from assistant.feedback import MAX_COMMENT_CHARS, FeedbackStore
 from assistant.rendering import conversation_to_markdown, escape_markdown
 from assistant.retrieval import SearchFilters
+from ingest.diff import document_updates
 
 logger = logging.getLogger("coop.app")
 
@@ -48,8 +52,10 @@ def _assistant(settings: Settings) -> Assistant | None:
     return None
 
 
-def _sidebar(assistant: Assistant, state: ChatState) -> tuple[SearchFilters, int, str]:
-    overview = chat_ui.corpus_overview(assistant.retriever.store.documents())
+def _sidebar(
+    assistant: Assistant, state: ChatState, updates: Mapping[str, str]
+) -> tuple[SearchFilters, int, str]:
+    overview = chat_ui.corpus_overview(assistant.retriever.store.documents(), updates)
     with st.sidebar:
         st.header("Textes indexés")
         st.markdown(
@@ -77,6 +83,12 @@ def _sidebar(assistant: Assistant, state: ChatState) -> tuple[SearchFilters, int
             "Textes datés à partir du", value=None, format="DD/MM/YYYY", key="filter_since"
         )
         k = st.slider("Passages consultés", 1, max(10, assistant.k), assistant.k, key="filter_k")
+        st.toggle(
+            "Liste de vérification",
+            key="show_checklist",
+            help="Sous chaque réponse : conditions, pièces à fournir, étapes et délais trouvés "
+            "dans les passages, chacun avec sa source.",
+        )
         st.caption(f"Réponses : {chat_ui.BACKEND_LABELS.get(assistant.backend, assistant.backend)}")
         st.header("Conversation")
         st.button("Nouvelle conversation", on_click=state.reset, icon=":material/restart_alt:")
@@ -108,7 +120,16 @@ def _first_screen(state: ChatState) -> None:
         )
 
 
-def _show_answer(turn: Turn, state: ChatState, store: FeedbackStore) -> None:
+Idf = Callable[[str], float]
+
+
+def _show_answer(
+    turn: Turn,
+    state: ChatState,
+    store: FeedbackStore,
+    updates: Mapping[str, str],
+    checklist_idf: Idf | None,
+) -> None:
     if turn.answer is None:
         st.error(escape_markdown(turn.error), icon=":material/error:")
         return
@@ -122,10 +143,19 @@ def _show_answer(turn: Turn, state: ChatState, store: FeedbackStore) -> None:
         st.markdown(chat_ui.answer_markdown(answer))
     if answer.notice:
         st.warning(escape_markdown(answer.notice))
+    for note in divergence_notes(answer.citations):
+        st.warning(escape_markdown(f"Divergence entre sources : {note}"))
+    if checklist_idf is not None and not answer.refused:
+        checklist = build_checklist(answer, idf=checklist_idf)
+        with st.expander("Liste de vérification", expanded=True):
+            st.markdown(chat_ui.checklist_markdown(checklist))
+            for view in chat_ui.checklist_sources(checklist, answer.passages, updates):
+                st.markdown(view.markdown())
     if answer.citations:
         with st.expander(f"Sources ({len(answer.citations)})"):
             for citation in answer.citations:
-                st.markdown(chat_ui.source_view(citation, answer.passages).markdown())
+                updated = updates.get(citation.doc_id, "")
+                st.markdown(chat_ui.source_view(citation, answer.passages, updated).markdown())
     st.caption(chat_ui.timing_caption(answer))
     _feedback(turn, state, store)
 
@@ -188,7 +218,9 @@ def main() -> None:
         st.session_state["chat"] = ChatState()
     state: ChatState = st.session_state["chat"]
     store = FeedbackStore(settings.feedback_db)
-    filters, k, restriction = _sidebar(assistant, state)
+    updates = document_updates(settings.corpus_dir)
+    filters, k, restriction = _sidebar(assistant, state, updates)
+    idf = assistant.retriever.lexical.idf if st.session_state.get("show_checklist") else None
     typed = st.chat_input("Votre question…", max_chars=assistant.max_question_chars)
     question = typed or state.take_pending()
     if not state.turns and not question:
@@ -199,12 +231,13 @@ def main() -> None:
         with st.chat_message("user"):
             st.markdown(escape_markdown(turn.question))
         with st.chat_message("assistant"):
-            _show_answer(turn, state, store)
+            _show_answer(turn, state, store, updates, idf)
     if question:
         with st.chat_message("user"):
             st.markdown(escape_markdown(question))
         with st.chat_message("assistant"):
-            _show_answer(_ask(assistant, state, question, filters, k), state, store)
+            turn = _ask(assistant, state, question, filters, k)
+            _show_answer(turn, state, store, updates, idf)
 
 
 if __name__ == "__main__":

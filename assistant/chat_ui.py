@@ -11,9 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from assistant.authority import authority_of
+from assistant.checklist import Checklist
 from assistant.feedback import FeedbackStore, Rating
 from assistant.rendering import (
     KIND_LABELS,
+    checklist_citations,
     citation_location,
     escape_markdown,
     highlight_markdown,
@@ -184,8 +187,18 @@ class CorpusOverview:
     titles: dict[str, str]
 
 
-def corpus_overview(documents: Mapping[str, DocumentRecord]) -> CorpusOverview:
-    """Counts, last ingestion date and one escaped Markdown line per document (newest first)."""
+def updated_caption(iso: str) -> str:
+    """'mis à jour le 23/11/2026' from the sync date of a document ('' when unknown)."""
+    return f"mis à jour le {french_date(iso.split('T')[0])}" if iso else ""
+
+
+def corpus_overview(
+    documents: Mapping[str, DocumentRecord], updates: Mapping[str, str] | None = None
+) -> CorpusOverview:
+    """Counts, last ingestion date and one escaped Markdown line per document (newest first).
+
+    ``updates`` maps doc ids to the date of the last sync that changed the document.
+    """
     records = sorted(documents.values(), key=lambda r: (r.date, r.doc_id), reverse=True)
     lines = []
     for record in records:
@@ -194,6 +207,9 @@ def corpus_overview(documents: Mapping[str, DocumentRecord]) -> CorpusOverview:
             line += f", {french_date(record.date)}"
         if not is_in_force(record.status):
             line += f" ({escape_markdown(record.status)})"
+        updated = updated_caption((updates or {}).get(record.doc_id, ""))
+        if updated:
+            line += f" · {escape_markdown(updated)}"
         lines.append(line)
     last = max((r.ingested_at for r in records), default="")
     return CorpusOverview(
@@ -217,10 +233,12 @@ class SourceView:
     details: str
     passage: str
     link: str
+    badge: str = ""
 
     def markdown(self) -> str:
-        """The source as one Markdown block: heading, details, quoted passage, link."""
-        heading = self.heading + (f"  \n:gray[{self.details}]" if self.details else "")
+        """The source as one Markdown block: heading, badge, details, quoted passage, link."""
+        heading = self.heading + (f" {self.badge}" if self.badge else "")
+        heading += f"  \n:gray[{self.details}]" if self.details else ""
         return "\n\n".join(part for part in (heading, f"> {self.passage}", self.link) if part)
 
 
@@ -240,8 +258,22 @@ def passage_of(citation: Citation, hits: Sequence[Hit]) -> str:
     return same_place[0].text if same_place else ""
 
 
-def source_view(citation: Citation, hits: Sequence[Hit]) -> SourceView:
-    """Title, kind, date, location, the passage with the quoted sentence highlighted, link."""
+# Badge colour by authority level (1 = law … 7 = historical narrative).
+_BADGE_COLOURS = {1: "green", 2: "green", 3: "blue", 4: "blue", 5: "orange", 6: "gray", 7: "gray"}
+
+
+def authority_badge_markdown(citation: Citation) -> str:
+    """Streamlit badge with the source's rank in the hierarchy of norms (red when historical)."""
+    authority = authority_of(citation.kind, citation.section)
+    colour = _BADGE_COLOURS.get(authority.level, "gray")
+    badge = f":{colour}-badge[{escape_markdown(authority.badge)}]"
+    if citation.status and not is_in_force(citation.status):
+        badge += f" :red-badge[{escape_markdown(citation.status)}]"
+    return badge
+
+
+def source_view(citation: Citation, hits: Sequence[Hit], updated_at: str = "") -> SourceView:
+    """Title, authority badge, kind, date, location, sync date, highlighted passage, link."""
     details = [kind_label(citation.kind)] if citation.kind else []
     if citation.date:
         details.append(french_date(citation.date))
@@ -253,13 +285,39 @@ def source_view(citation: Citation, hits: Sequence[Hit]) -> SourceView:
         details.append(location)
     if citation.status and not is_in_force(citation.status):
         details.append(citation.status)
+    if updated_at:
+        details.append(updated_caption(updated_at))
     passage = passage_of(citation, hits) or citation.quote
     return SourceView(
         heading=f"**\\[{citation.n}\\] {escape_markdown(citation.title)}**",
         details=" · ".join(escape_markdown(d) for d in details),
         passage=highlight_markdown(passage, citation.quote),
         link=link_markdown("Texte officiel ↗", citation.url),
+        badge=authority_badge_markdown(citation),
     )
+
+
+def checklist_markdown(checklist: Checklist) -> str:
+    """The checklist as escaped Markdown: one heading per category, "[n]" after each item."""
+    if checklist.empty:
+        return "\n\n".join(escape_markdown(note) for note in checklist.notes)
+    blocks = []
+    for section in checklist.sections:
+        lines = [f"**{escape_markdown(section.title)}**", ""]
+        for item in section.items:
+            lines.append(f"- {escape_markdown(item.text)} \\[{item.n}\\]")
+            lines += [f"    - {escape_markdown(detail)}" for detail in item.details]
+        blocks.append("\n".join(lines))
+    blocks += [f"_{escape_markdown(note)}_" for note in checklist.notes]
+    return "\n\n".join(blocks)
+
+
+def checklist_sources(
+    checklist: Checklist, hits: Sequence[Hit], updates: Mapping[str, str] | None = None
+) -> list[SourceView]:
+    """The sources the checklist's items refer to (numbers as in the checklist)."""
+    dates = updates or {}
+    return [source_view(c, hits, dates.get(c.doc_id, "")) for c in checklist_citations(checklist)]
 
 
 def answer_markdown(answer: Answer) -> str:

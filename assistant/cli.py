@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.text import Text
 
 from assistant.config import Backend, RetrieverMode, Settings
 from assistant.errors import CoopError
+
+if TYPE_CHECKING:
+    from ingest.diff import CorpusDiff
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +112,44 @@ def corpus_sync(
         raise typer.Exit(1)
 
 
+@corpus_app.command("diff")
+def corpus_diff(
+    as_json: Annotated[bool, typer.Option("--json", help="Résultat structuré en JSON.")] = False,
+) -> None:
+    """Montre ce que la dernière synchronisation a changé (documents, articles, extraits)."""
+    from dataclasses import asdict
+
+    from ingest.diff import diff_corpus
+
+    diff = diff_corpus(_settings().corpus_dir)
+    if as_json:
+        print(json.dumps(asdict(diff), ensure_ascii=False, indent=2))
+        return
+    _print_corpus_diff(diff)
+
+
+def _print_corpus_diff(diff: CorpusDiff) -> None:
+    labels = {"added": "ajouté", "removed": "retiré", "changed": "modifié"}
+    if diff.synced_at:
+        since = f" (précédente : {diff.previous_synced_at})" if diff.previous_synced_at else ""
+        console.print(f"Dernière synchronisation : {diff.synced_at}{since}")
+    else:
+        console.print("Aucune synchronisation enregistrée : comparaison avec .previous/ seule.")
+    if diff.empty:
+        console.print("Aucun changement depuis la synchronisation précédente.")
+        return
+    for document in diff.documents:
+        console.print(Text(f"{document.doc_id} : {labels[document.change]}", style="bold"))
+        if document.note:
+            console.print(Text(f"  {document.note}"))
+        for article in document.articles:
+            where = article.section or article.article
+            console.print(Text(f"  {where} : {labels[article.change]}"))
+            for line in article.diff:
+                style = "red" if line.startswith("-") else "green" if line.startswith("+") else ""
+                console.print(Text(f"    {line}", style=style))
+
+
 @app.command()
 def ingest(
     rebuild: Annotated[bool, typer.Option(help="Reconstruire l'index depuis zéro.")] = False,
@@ -117,10 +158,11 @@ def ingest(
     ] = False,
 ) -> None:
     """Indexe les documents synchronisés (incrémental : seuls les documents modifiés)."""
-    from assistant.factory import build_embedder, build_store
-    from ingest.indexing import Ingestor
+    from assistant.factory import build_embedder
+    from ingest.indexing import Ingestor, open_index_for_writing
 
     settings = _settings()
+    store = open_index_for_writing(settings)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -134,9 +176,7 @@ def ingest(
         def on_progress(label: str, done: int, total: int) -> None:
             progress.update(task, description=f"Indexation {label}", completed=done, total=total)
 
-        ingestor = Ingestor(
-            settings, build_embedder(settings), build_store(settings), on_progress=on_progress
-        )
+        ingestor = Ingestor(settings, build_embedder(settings), store, on_progress=on_progress)
         report = ingestor.run(rebuild=rebuild)
     labels = {
         "new": "nouveau",
@@ -144,6 +184,7 @@ def ingest(
         "unchanged": "inchangé",
         "removed": "retiré",
         "absent": "non synchronisé",
+        "duplicate": "doublon",
         "failed": "ÉCHEC",
     }
     table = Table("Document", "État", "Passages", "Détail", title="Indexation")
@@ -155,7 +196,8 @@ def ingest(
     absent = [o.doc_id for o in report.outcomes if o.status == "absent"]
     if absent:
         console.print(
-            f"{len(absent)} source(s) non synchronisée(s), non indexée(s) : {', '.join(absent)}"
+            f"{len(absent)} source(s) absente(s) du dossier des documents (version déjà indexée "
+            f"conservée s'il y en a une) : {', '.join(absent)}"
         )
     summary = Table("Documents indexés", "Passages", "Passages calculés", "Réutilisés", "Secondes")
     indexed = sum(1 for o in report.outcomes if o.status in {"new", "changed", "unchanged"})
@@ -192,10 +234,18 @@ def ask(
         list[str] | None,
         typer.Option("--history", help="Question précédente de la conversation (répétable)."),
     ] = None,
+    checklist: Annotated[
+        bool,
+        typer.Option(
+            "--checklist",
+            help="Liste de vérification : conditions, pièces, étapes, délais, chacun cité.",
+        ),
+    ] = False,
 ) -> None:
     """Pose une question et affiche la réponse avec ses sources numérotées."""
+    from assistant.checklist import build_checklist
     from assistant.factory import build_assistant
-    from assistant.rendering import answer_to_json, answer_to_text
+    from assistant.rendering import answer_to_json, answer_to_text, checklist_to_text
     from assistant.retrieval import SearchFilters
     from assistant.schema import Message
 
@@ -204,7 +254,11 @@ def ask(
     filters = SearchFilters(tuple(kind or ()), tuple(doc or ()), in_force, since)
     turns = [Message("user", text) for text in history or []]
     answer = assistant.ask(question, turns, k=k, filters=filters)
-    print(answer_to_json(answer) if as_json else answer_to_text(answer))
+    if not checklist:
+        print(answer_to_json(answer) if as_json else answer_to_text(answer))
+        return
+    items = build_checklist(answer, idf=assistant.retriever.lexical.idf)
+    print(answer_to_json(answer, items) if as_json else checklist_to_text(items))
 
 
 def _ensure_index(settings: Settings, mirror: Path | None) -> None:
@@ -308,27 +362,63 @@ def bench(
         "evals/questions.yaml"
     ),
     json_out: Annotated[Path | None, typer.Option("--json", help="Écrire les mesures.")] = None,
+    quick: Annotated[
+        bool, typer.Option(help="Version courte (CI) : petits corpus synthétiques, 2 askers.")
+    ] = False,
+    sections: Annotated[
+        str, typer.Option(help="Parties à mesurer : ingest,query,scale,concurrency.")
+    ] = "ingest,query,scale,concurrency",
+    scale: Annotated[
+        str | None,
+        typer.Option(
+            help="Tailles des corpus synthétiques (défaut 1000,10000 ; ex. 1000,10000,100000)."
+        ),
+    ] = None,
+    workers: Annotated[
+        str | None, typer.Option(help="Nombres d'utilisateurs simultanés (défaut 1,2,4).")
+    ] = None,
     mirror: Annotated[
         Path | None, typer.Option(help="Miroir du corpus si l'index doit être construit.")
     ] = Path("../shared/corpus"),
 ) -> None:
-    """Mesure les temps de réponse (p50/p95) en rapport au seul calcul de l'embedding."""
-    from assistant.factory import build_assistant
-    from evals.bench import bench_queries
+    """Mesure indexation, requêtes, passage à l'échelle et concurrence (rapports mesurés)."""
+    import dataclasses
+    import functools
+    import tempfile
+
+    from assistant.factory import build_embedder
+    from evals.bench import SECTIONS, BenchOptions, run_bench
     from evals.cases import load_cases
 
     settings = _settings()
+    options = BenchOptions.quick() if quick else BenchOptions()
+    chosen = tuple(s.strip() for s in sections.split(",") if s.strip())
+    if unknown := set(chosen) - set(SECTIONS):
+        raise typer.BadParameter(f"parties inconnues : {', '.join(sorted(unknown))}")
+    try:
+        sizes = tuple(int(n) for n in scale.split(",")) if scale else options.scale_sizes
+        askers = tuple(int(n) for n in workers.split(",")) if workers else options.workers
+    except ValueError as err:
+        raise typer.BadParameter(
+            "--scale et --workers : des entiers séparés par des virgules"
+        ) from err
+    options = dataclasses.replace(options, sections=chosen, scale_sizes=sizes, workers=askers)
     _ensure_index(settings, mirror)
-    timings = bench_queries(build_assistant(settings), load_cases(questions), k=settings.k)
-    floor = timings["query_embedding"]
-    table = Table("Étape", "p50 (s)", "p95 (s)", "p95 / embedding p95", title="coop bench")
-    for step, timing in timings.items():
-        ratio = timing.p95 / floor.p95 if floor.p95 else 0.0
-        table.add_row(step, f"{timing.p50:.4f}", f"{timing.p95:.4f}", f"{ratio:.2f}")
-    console.print(table)
+    with tempfile.TemporaryDirectory(prefix="coop-bench-") as workdir:
+        report = run_bench(
+            settings,
+            load_cases(questions),
+            functools.partial(build_embedder, settings),
+            options,
+            workdir=Path(workdir),
+        )
+    for title, header, rows in report.tables():
+        table = Table(*header, title=title)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
     if json_out:
-        data = {step: {"p50_s": t.p50, "p95_s": t.p95} for step, t in timings.items()}
-        json_out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        json_out.write_text(report.to_json(), encoding="utf-8")
 
 
 @app.command()

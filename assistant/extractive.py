@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.authority import authority_bonus, authority_sort_key
 from assistant.lexical import tokenize_fr
 from assistant.schema import Hit
 
@@ -166,7 +167,8 @@ def extract(
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
 
-    The best sentence comes first (it leads the answer), the others follow in reading order.
+    The best sentence comes first (it leads the answer); the others follow, texts in force and
+    higher authorities first, then in reading order. Authority also breaks ties in the scores.
     """
     candidates = [
         Sentence(p, i, text, frozenset(tokenize_fr(text)))
@@ -180,7 +182,7 @@ def extract(
         hit = hits[sentence.passage]
         prior = 0.25 / (sentence.passage + 1) + (0.2 if hit.exact_reference else 0.0)
         lead = 0.05 if sentence.position == 0 else 0.0
-        return coverage(query, sentence.tokens, idf) + prior + lead
+        return coverage(query, sentence.tokens, idf) + prior + lead + authority_bonus(hit.chunk)
 
     scores = {(s.passage, s.position): score(s) for s in candidates}
     best = max(scores.values())
@@ -210,7 +212,10 @@ def extract(
     top_tokens: set[str] = set()
     for hit in hits[:3]:
         top_tokens |= set(tokenize_fr(hit.chunk.indexed_text))
-    supporting = sorted(chosen[1:], key=lambda s: (s.passage, s.position))
+    supporting = sorted(
+        chosen[1:],
+        key=lambda s: (authority_sort_key(hits[s.passage].chunk), s.passage, s.position),
+    )
     return Extract(chosen[:1] + supporting, coverage(query, top_tokens, idf))
 
 

@@ -9,6 +9,8 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote, urlparse
 
+from assistant.authority import authority_of, divergence_notes
+from assistant.checklist import Checklist
 from assistant.extractive import split_sentences
 from assistant.schema import Answer, Citation
 
@@ -50,19 +52,31 @@ def citation_label(citation: Citation) -> str:
     return line
 
 
+def authority_badge(citation: Citation) -> str:
+    """The citation's rank in the hierarchy of norms ("niveau 1 · loi ou code")."""
+    return authority_of(citation.kind, citation.section).badge
+
+
+def _sources_text(citations: Sequence[Citation]) -> list[str]:
+    lines = ["", "Sources :"]
+    for citation in citations:
+        lines.append(f"{citation_label(citation)} [{authority_badge(citation)}]")
+        if citation.quote:
+            lines.append(f"    « {citation.quote} »")
+        if citation.url:
+            lines.append(f"    {citation.url}")
+    return lines
+
+
 def answer_to_text(answer: Answer) -> str:
-    """Plain-text rendering: answer, notice, then each numbered source with quote and link."""
+    """Plain-text rendering: answer, notes, then each numbered source with badge, quote, link."""
     lines = [answer.text]
     if answer.notice:
         lines += ["", f"Remarque : {answer.notice}"]
+    for note in divergence_notes(answer.citations):
+        lines += ["", f"Divergence entre sources : {note}"]
     if answer.citations:
-        lines += ["", "Sources :"]
-        for citation in answer.citations:
-            lines.append(citation_label(citation))
-            if citation.quote:
-                lines.append(f"    « {citation.quote} »")
-            if citation.url:
-                lines.append(f"    {citation.url}")
+        lines += _sources_text(answer.citations)
     return "\n".join(lines)
 
 
@@ -71,19 +85,31 @@ def answer_to_markdown(answer: Answer) -> str:
     lines = [f"**Question :** {answer.question}", "", answer.text]
     if answer.notice:
         lines += ["", f"> {answer.notice}"]
+    for note in divergence_notes(answer.citations):
+        lines += ["", f"> Divergence entre sources : {note}"]
     if answer.citations:
         lines += ["", "**Sources**", ""]
         for citation in answer.citations:
-            label = citation_label(citation)
+            label = f"{citation_label(citation)} [{authority_badge(citation)}]"
             lines.append(f"- {label}" + (f" — <{citation.url}>" if citation.url else ""))
             if citation.quote:
                 lines.append(f"  > « {citation.quote} »")
     return "\n".join(lines)
 
 
+def _citation_dict(citation: Citation) -> dict[str, Any]:
+    authority = authority_of(citation.kind, citation.section)
+    return asdict(citation) | {
+        "authority_level": authority.level,
+        "authority_badge": authority.badge,
+    }
+
+
 def answer_to_dict(answer: Answer) -> dict[str, Any]:
     """JSON-ready structure of the answer (passages summarised, not their full metadata)."""
     data = asdict(answer)
+    data["citations"] = [_citation_dict(c) for c in answer.citations]
+    data["divergences"] = divergence_notes(answer.citations)
     data["passages"] = [
         {
             "doc_id": hit.chunk.doc_id,
@@ -99,9 +125,54 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
     return data
 
 
-def answer_to_json(answer: Answer) -> str:
-    """The structured answer as indented JSON (UTF-8, accents kept)."""
-    return json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2)
+def answer_to_json(answer: Answer, checklist: Checklist | None = None) -> str:
+    """The structured answer as indented JSON (UTF-8, accents kept), with its checklist if any."""
+    data = answer_to_dict(answer)
+    if checklist is not None:
+        data["checklist"] = checklist_to_dict(checklist)
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+# -- checklists -----------------------------------------------------------------------------------
+
+
+def checklist_citations(checklist: Checklist) -> list[Citation]:
+    """The citations that the checklist's items refer to, in number order."""
+    used = {item.n for section in checklist.sections for item in section.items}
+    return [c for c in checklist.citations if c.n in used]
+
+
+def checklist_to_text(checklist: Checklist) -> str:
+    """Plain-text checklist: one block per category, "[ ] item [n]", then notes and sources."""
+    lines = [f"Liste de vérification : {checklist.question}"]
+    for section in checklist.sections:
+        lines += ["", f"{section.title} :"]
+        for item in section.items:
+            lines.append(f"  [ ] {item.text} [{item.n}]")
+            lines += [f"        - {detail}" for detail in item.details]
+    if checklist.notes:
+        lines += ["", *(f"Remarque : {note}" for note in checklist.notes)]
+    citations = checklist_citations(checklist)
+    if citations:
+        lines += _sources_text(citations)
+    return "\n".join(lines)
+
+
+def checklist_to_dict(checklist: Checklist) -> dict[str, Any]:
+    """JSON-ready checklist: sections with their items, notes and the cited sources."""
+    return {
+        "question": checklist.question,
+        "sections": [
+            {
+                "category": section.category,
+                "title": section.title,
+                "items": [asdict(item) for item in section.items],
+            }
+            for section in checklist.sections
+        ],
+        "notes": checklist.notes,
+        "citations": [_citation_dict(c) for c in checklist_citations(checklist)],
+    }
 
 
 # -- Markdown for the chat: document text is data, never markup ---------------------------------

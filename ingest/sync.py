@@ -7,11 +7,13 @@ official URL. Every document gets a :class:`SyncResult`; one bad document never 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -22,11 +24,13 @@ from ingest.sources import Source
 
 __all__ = [
     "PREVIOUS_DIR",
+    "STATE_FILE",
     "ProgressCallback",
     "SyncResult",
     "SyncStatus",
     "declared_hosts",
     "find_document_file",
+    "read_sync_state",
     "sync_corpus",
 ]
 
@@ -38,6 +42,10 @@ _STATUSES: tuple[SyncStatus, ...] = ("new", "unchanged", "changed", "failed", "a
 
 PREVIOUS_DIR = ".previous"
 """Sub-folder of the documents folder holding the version replaced by the last sync."""
+
+STATE_FILE = ".sync-state.json"
+"""File of the documents folder recording the last sync: date, and per document its status,
+file and the date it last changed (read by ``coop corpus diff`` and the chat)."""
 
 _ALLOWED_SCHEMES = frozenset({"http", "https"})
 _MAX_REDIRECTS = 5
@@ -96,6 +104,7 @@ def sync_corpus(
     allow_changed: bool = False,
     max_bytes: int = 50_000_000,
     on_progress: ProgressCallback | None = None,
+    now: datetime | None = None,
 ) -> list[SyncResult]:
     """Copy or download every source into ``dest`` and report what happened to each one.
 
@@ -114,6 +123,7 @@ def sync_corpus(
         allow_changed: Accept files whose digest differs from the recorded ``sha256``.
         max_bytes: Largest accepted document size.
         on_progress: Called with each result as soon as the document is done.
+        now: Date of this sync recorded in ``dest/.sync-state.json`` (default: now, UTC).
 
     Returns:
         One result per source, in the order of ``sources``.
@@ -153,6 +163,7 @@ def sync_corpus(
     finally:
         if own_client is not None:
             own_client.close()
+    _record_state(dest, results, (now or datetime.now(UTC)).isoformat(timespec="seconds"))
     counts = {status: sum(r.status == status for r in results) for status in _STATUSES}
     logger.info(
         "synced %d sources: %d new, %d changed, %d unchanged, %d absent, %d failed",
@@ -203,6 +214,49 @@ def find_document_file(source: Source, dest: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def read_sync_state(dest: Path) -> dict[str, object]:
+    """The state recorded by the last sync in ``dest`` (empty when none or unreadable)."""
+    try:
+        data = json.loads((dest / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _record_state(dest: Path, results: Sequence[SyncResult], synced_at: str) -> None:
+    """Write the sync state: documents of this sync and of the one before, change dates."""
+    before = read_sync_state(dest)
+    old_docs = before.get("documents")
+    old = old_docs if isinstance(old_docs, dict) else {}
+    documents: dict[str, object] = {}
+    for result in results:
+        previous = old.get(result.doc_id)
+        if result.path is None:
+            if isinstance(previous, dict):  # not fetched this time: the local copy stays
+                documents[result.doc_id] = previous | {"status": "unchanged"}
+            continue
+        if result.status in {"new", "changed"}:
+            updated = synced_at
+        elif isinstance(previous, dict):
+            updated = str(previous.get("updated_at", synced_at))
+        else:
+            # First recorded sync: the file was last written when its content last changed.
+            mtime = datetime.fromtimestamp(result.path.stat().st_mtime, UTC)
+            updated = mtime.isoformat(timespec="seconds")
+        documents[result.doc_id] = {
+            "file": result.path.name,
+            "status": result.status,
+            "updated_at": updated,
+        }
+    state = {
+        "synced_at": synced_at,
+        "previous_synced_at": before.get("synced_at", ""),
+        "previous_documents": sorted(old),
+        "documents": documents,
+    }
+    _write_atomic(dest / STATE_FILE, (json.dumps(state, indent=2) + "\n").encode())
 
 
 def _sync_one(

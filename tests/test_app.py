@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,40 @@ def test_document_text_is_escaped(
     assert "\\<img src\\=x onerror\\=alert\\(1\\)\\>" in shown
     assert "](https://evil" not in shown and "\\$x\\$" in shown
     assert "javascript" not in at.chat_message[1].expander[0].markdown[0].value
+
+
+def test_checklist_toggle_badges_and_update_dates(
+    settings: Settings,
+    assistant_fakes: Assistant,
+    feedback_db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ingest.sources import load_sources
+    from ingest.sync import sync_corpus
+
+    # A sync of the synthetic corpus into a second folder records the update dates.
+    documents = settings.corpus_dir.parent / "synced"
+    when = datetime(2026, 2, 10, 14, 30, tzinfo=UTC)
+    sync_corpus(load_sources(settings.corpus_file), documents, mirror=settings.corpus_dir, now=when)
+    monkeypatch.setenv("COOP_CORPUS_DIR", str(documents))
+    at = start(assistant_fakes)
+    at.toggle(key="show_checklist").set_value(True).run()
+    at = ask(at, DECLARATION_QUESTION)
+
+    assert not at.exception
+    reply = at.chat_message[1]
+    checklist, sources = reply.expander[0], reply.expander[1]
+    assert checklist.label == "Liste de vérification"
+    items = plain(checklist.markdown[0].value)
+    assert "**Étapes**" in items
+    assert re.search(r"^- .+ \[\d\]$", items, re.MULTILINE)
+    assert sources.label.startswith("Sources (")
+    first = sources.markdown[0].value
+    assert "-badge[niveau " in first
+    assert "mis à jour le 10/02/2026" in plain(first)
+    sidebar = "\n".join(m.value for m in at.sidebar.expander[0].markdown)
+    assert "mis à jour le 10/02/2026" in plain(sidebar)
+
+    # Toggled off: no checklist under the answer.
+    at.toggle(key="show_checklist").set_value(False).run()
+    assert [e.label for e in at.chat_message[1].expander][0].startswith("Sources (")

@@ -11,6 +11,8 @@ from assistant.chat_ui import (
     ChatState,
     answer_markdown,
     apply_rating,
+    checklist_markdown,
+    checklist_sources,
     corpus_overview,
     filters_caption,
     french_date,
@@ -21,6 +23,7 @@ from assistant.chat_ui import (
     source_view,
     timing_caption,
 )
+from assistant.checklist import EMPTY_CHECKLIST, build_checklist
 from assistant.feedback import FeedbackStore
 from assistant.rendering import (
     conversation_to_markdown,
@@ -352,3 +355,45 @@ def test_no_feedback_on_a_failed_turn(tmp_path: Path) -> None:
     assert not apply_rating(turn, 1, store, "conv")
     assert not save_comment(turn, "commentaire", store)
     assert store.records() == []
+
+
+def test_source_view_shows_authority_badge_and_update_date() -> None:
+    view = source_view(CITATION, [HIT], "2026-02-10T14:30:00+00:00")
+    assert view.badge == r":green-badge[niveau 1 · loi ou code]"
+    assert plain(view.details).endswith(" · mis à jour le 10/02/2026")
+    heading_line = view.markdown().split("\n")[0]
+    assert heading_line.startswith(view.heading) and view.badge in heading_line
+    old = replace(CITATION, kind="arrete", status="historique", section="Article 2")
+    badge = source_view(old, []).badge
+    assert badge == r":blue-badge[niveau 3 · arrêté] :red-badge[historique]"
+
+
+def test_corpus_overview_shows_update_dates() -> None:
+    record = DocumentRecord("csp", "h", "Code", "code", "2023-05-21", "en vigueur", "", 3, "")
+    overview = corpus_overview({"csp": record}, {"csp": "2026-02-10T14:30:00+00:00"})
+    assert plain(overview.lines[0]).endswith("· mis à jour le 10/02/2026")
+    assert "mis à jour" not in corpus_overview({"csp": record}).lines[0]
+
+
+def test_checklist_markdown_escapes_items_and_cites_them() -> None:
+    chunk = make_chunk(
+        "csp",
+        0,
+        "Le directeur déclare le protocole local à l'agence. La déclaration comporte :\n"
+        "- le nom des *professionnels* ;\n- l'attestation de [formation].\n",
+        kind="code",
+    )
+    answer = Answer(
+        "Quelles pièces pour déclarer un protocole local ?", "R", [], False, [Hit(chunk, 1.0)]
+    )
+    checklist = build_checklist(answer)
+    markdown = checklist_markdown(checklist)
+    assert markdown.startswith("**Pièces à fournir**\n\n- ")
+    assert r"\[1\]" in markdown
+    assert r"    - le nom des \*professionnels\*" in markdown
+    assert r"l\'attestation de \[formation\]" in markdown
+    [view] = checklist_sources(checklist, answer.passages, {"csp": "2026-02-10"})
+    assert view.heading.startswith(r"**\[1\]")
+    assert "mis à jour le 10/02/2026" in plain(view.details)
+    empty = build_checklist(Answer("Q ?", "Je ne trouve pas.", [], True, []))
+    assert checklist_markdown(empty) == escape_markdown(EMPTY_CHECKLIST)

@@ -99,10 +99,12 @@ def test_answer_to_text() -> None:
             "Remarque : Certaines références ont été retirées.",
             "",
             "Sources :",
-            "[1] Code — Code de la santé publique — Article L. 4011-3, p. 2 (2023-05-21)",
+            "[1] Code — Code de la santé publique — Article L. 4011-3, p. 2 (2023-05-21)"
+            " [niveau 1 · loi ou code]",
             "    « Les protocoles nationaux sont autorisés par arrêté. »",
             "    https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000047568143",
-            "[2] Historique — Article L. 4011-3 (rédaction de 2009) (2009-07-23) [historique]",
+            "[2] Historique — Article L. 4011-3 (rédaction de 2009) (2009-07-23) [historique]"
+            " [niveau 7 · document historique]",
             "    « L'agence vérifie que les protocoles répondent à un besoin de santé. »",
         ]
     )
@@ -121,13 +123,15 @@ def test_answer_to_markdown() -> None:
         "> Certaines références ont été retirées.\n\n**Sources**\n\n"
     )
     assert (
-        "- [1] Code — Code de la santé publique — Article L. 4011-3, p. 2 (2023-05-21) — "
+        "- [1] Code — Code de la santé publique — Article L. 4011-3, p. 2 (2023-05-21) "
+        "[niveau 1 · loi ou code] — "
         "<https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000047568143>\n"
         "  > « Les protocoles nationaux sont autorisés par arrêté. »"
     ) in markdown
     # No URL: no empty link.
     assert (
-        "- [2] Historique — Article L. 4011-3 (rédaction de 2009) (2009-07-23) [historique]\n"
+        "- [2] Historique — Article L. 4011-3 (rédaction de 2009) (2009-07-23) [historique] "
+        "[niveau 7 · document historique]\n"
     ) in markdown
     assert "<>" not in markdown
 

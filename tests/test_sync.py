@@ -16,7 +16,14 @@ import pytest
 
 from assistant.errors import CorpusError
 from ingest.sources import Source, load_sources
-from ingest.sync import PREVIOUS_DIR, SyncResult, declared_hosts, find_document_file, sync_corpus
+from ingest.sync import (
+    PREVIOUS_DIR,
+    STATE_FILE,
+    SyncResult,
+    declared_hosts,
+    find_document_file,
+    sync_corpus,
+)
 
 REPO_ROOT = Path(__file__).parents[1]
 REAL_MIRROR = Path(__file__).parents[2] / "shared" / "corpus"
@@ -33,7 +40,12 @@ def sha256(data: bytes) -> str:
 
 
 def files_under(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    """Documents under ``folder`` (the sync state file, tested in test_diff.py, left out)."""
+    return sorted(
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != STATE_FILE
+    )
 
 
 # --- mirror ----------------------------------------------------------------------------------
