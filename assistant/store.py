@@ -346,7 +346,40 @@ class ChromaStore:
     def query(
         self, vector: Sequence[float], n: int, where: Where | None = None
     ) -> list[tuple[Chunk, float]]:
-        """Nearest visible chunks with their cosine similarity (1 - distance), best first."""
+        """Nearest visible chunks with their cosine similarity (1 - distance), best first.
+
+        Visibility is checked after the search, against the catalog entries of the documents
+        found only: a ``doc_hash $in [every committed version]`` filter made each query scan
+        the whole catalog and pre-filter every chunk (92 ms instead of 4 ms at 20,000 chunks).
+        Invisible chunks exist only during or after an interrupted ingestion; when they crowd
+        the top, the exact filtered query is run instead.
+        """
+        wanted = max(1, n)
+        raw = self._require().query(
+            query_embeddings=[list(vector)],
+            n_results=2 * wanted,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        found = _results_to_hits(raw)
+        committed = self._committed_hashes({chunk.doc_id for chunk, _ in found})
+        visible = [(c, s) for c, s in found if committed.get(c.doc_id) == c.doc_hash]
+        if len(visible) >= wanted or len(found) < 2 * wanted:
+            return visible[:wanted]
+        return self._query_visible(vector, wanted, where)
+
+    def _committed_hashes(self, doc_ids: set[str]) -> dict[str, str]:
+        if not doc_ids:
+            return {}
+        raw = self._catalog.get(ids=sorted(doc_ids), include=["metadatas"])
+        return {
+            doc_id: str(meta.get("doc_hash", ""))
+            for doc_id, meta in zip(raw["ids"], raw["metadatas"] or [], strict=False)
+        }
+
+    def _query_visible(
+        self, vector: Sequence[float], n: int, where: Where | None
+    ) -> list[tuple[Chunk, float]]:
         collection = self._require()
         committed = [d.doc_hash for d in self.documents().values()]
         if not committed:

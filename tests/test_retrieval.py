@@ -11,6 +11,7 @@ from assistant.lexical import tokenize_fr
 from assistant.retrieval import (
     HybridRetriever,
     SearchFilters,
+    asks_about_the_past,
     diversify,
     is_near_duplicate,
     rrf,
@@ -310,3 +311,33 @@ def test_diversify(
 ) -> None:
     chosen = diversify(_hits(*docs, exact=exact), 3, per_document)
     assert [h.chunk.doc_id for h in chosen] == expected
+
+
+def test_text_in_force_comes_before_its_superseded_version(retriever: HybridRetriever) -> None:
+    # Worded like the 2009 version only: without the rule, the historical text comes alone.
+    query = "L'agence vérifie un besoin de santé constaté au niveau régional"
+    ids = [(h.chunk.doc_id, h.chunk.article) for h in retriever.search(query, 5)]
+    historical = ids.index((HISTORICAL.doc_id, "L4011-3"))
+    assert (CODE.doc_id, "L4011-3") in ids[:historical]
+
+
+def test_superseded_version_left_alone_when_the_question_is_about_the_past(
+    retriever: HybridRetriever,
+) -> None:
+    query = "Avant 2019, l'agence vérifiait un besoin de santé constaté au niveau régional ?"
+    ids = [(h.chunk.doc_id, h.chunk.article) for h in retriever.search(query, 5)]
+    assert ids[0] == (HISTORICAL.doc_id, "L4011-3")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Avant la loi de 2019, comment était autorisé un protocole ?", True),
+        ("Sous l'ancien article L. 4011-3, que fallait-il faire ?", True),
+        ("Selon l'arrêté du 31 décembre 2009, quelles pièces ?", True),
+        ("Comment déclarer un protocole national aujourd'hui ?", False),
+        ("Qui valide un protocole local ?", False),
+    ],
+)
+def test_asks_about_the_past(question: str, expected: bool) -> None:
+    assert asks_about_the_past(question) is expected

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from chromadb.api.shared_system_client import SharedSystemClient
 
@@ -170,6 +171,17 @@ class StoreContract:
         store.add_chunks(doc_chunks("brouillon", V2, ["Texte en cours."]), [basis(5)])
         assert [c.id for c, _ in store.query(basis(5), n=5)] == [visible[0].id]
         assert {c.doc_id for c in store.iter_chunks()} == {"visible"}
+
+    @pytest.mark.parametrize("n", [1, 2])
+    def test_uncommitted_chunks_nearest_the_query_never_crowd_out_visible_ones(
+        self, store: ChromaStore, n: int
+    ) -> None:
+        visible = write_version(store, "visible", V1, ["Texte publié."], 0)
+        drafts = doc_chunks("brouillon", V2, ["Premier jet.", "Deuxième jet.", "Troisième jet."])
+        near = [0.9 * np.asarray(basis(5)) + 0.1 * np.asarray(basis(i)) for i in (1, 2, 3)]
+        store.add_chunks(drafts, [list(v / np.linalg.norm(v)) for v in near])
+        # The visible chunk is the farthest of all from the query, and still the only one shown.
+        assert [c.id for c, _ in store.query(basis(5), n=n)] == [visible[0].id]
 
     def test_query_on_an_empty_catalog_returns_nothing(self, store: ChromaStore) -> None:
         store.add_chunks(doc_chunks("brouillon", V1, ["Texte en cours."]), [basis(0)])
