@@ -363,7 +363,7 @@ def bench(
     ),
     json_out: Annotated[Path | None, typer.Option("--json", help="Écrire les mesures.")] = None,
     quick: Annotated[
-        bool, typer.Option(help="Version courte (CI) : petits corpus synthétiques, 2 askers.")
+        bool, typer.Option(help="Version courte (CI) : petits corpus synthétiques, 2 utilisateurs.")
     ] = False,
     sections: Annotated[
         str, typer.Option(help="Parties à mesurer : ingest,query,scale,concurrency.")
