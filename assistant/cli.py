@@ -380,6 +380,15 @@ def bench(
     mirror: Annotated[
         Path | None, typer.Option(help="Miroir du corpus si l'index doit être construit.")
     ] = Path("../shared/corpus"),
+    soak: Annotated[
+        float | None,
+        typer.Option(
+            help="Essai d'endurance à la place des mesures : SECONDES de questions et d'avis "
+            "simultanés (erreurs, avis perdus, mémoire).",
+            min=1.0,
+        ),
+    ] = None,
+    users: Annotated[int, typer.Option(help="Utilisateurs simultanés de --soak.", min=1)] = 4,
 ) -> None:
     """Mesure indexation, requêtes, passage à l'échelle et concurrence (rapports mesurés)."""
     import dataclasses
@@ -391,6 +400,9 @@ def bench(
     from evals.cases import load_cases
 
     settings = _settings()
+    if soak is not None:
+        _soak(settings, questions, mirror, soak, users, json_out)
+        return
     options = BenchOptions.quick() if quick else BenchOptions()
     chosen = tuple(s.strip() for s in sections.split(",") if s.strip())
     if unknown := set(chosen) - set(SECTIONS):
@@ -419,6 +431,57 @@ def bench(
         console.print(table)
     if json_out:
         json_out.write_text(report.to_json(), encoding="utf-8")
+
+
+def _soak(
+    settings: Settings,
+    questions: Path,
+    mirror: Path | None,
+    seconds: float,
+    users: int,
+    json_out: Path | None,
+) -> None:
+    """``coop bench --soak``: K users asking and rating for a while, then what was measured."""
+    import json
+    import tempfile
+
+    from assistant.factory import build_assistant
+    from assistant.feedback import FeedbackStore
+    from evals.cases import load_cases
+    from evals.soak import run_soak
+
+    _ensure_index(settings, mirror)
+    assistant = build_assistant(settings)
+    asked = [case.question for case in load_cases(questions)]
+    with tempfile.TemporaryDirectory(prefix="coop-soak-") as workdir:
+        feedback = FeedbackStore(Path(workdir) / "avis.sqlite3")
+        with console.status(f"Endurance : {users} utilisateurs pendant {seconds:.0f} s…"):
+            report = run_soak(assistant, asked, feedback, users=users, seconds=seconds)
+    table = Table("Mesure", "Valeur", title="Essai d'endurance")
+    rows = [
+        ("utilisateurs simultanés", str(report.users)),
+        ("durée (s)", f"{report.seconds:.0f}"),
+        ("réponses", str(report.asked)),
+        ("réponses par seconde", f"{report.answers_per_s:.2f}"),
+        ("latence p50 / p95 (s)", f"{report.latency_p50_s:.2f} / {report.latency_p95_s:.2f}"),
+        ("erreurs", str(len(report.errors))),
+        ("avis attendus / enregistrés", f"{report.feedback_expected} / {report.feedback_stored}"),
+        (
+            "mémoire après échauffement / fin / pic (Mio)",
+            f"{report.rss_after_warm_up_mib:.0f} / "
+            f"{report.rss_end_mib:.0f} / {report.rss_peak_mib:.0f}",
+        ),
+        ("croissance après échauffement (Mio)", f"{report.rss_growth_mib:+.0f}"),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    for error in report.errors[:5]:
+        console.print(f"[red]{error}[/red]")
+    if json_out:
+        json_out.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), "utf-8")
+    if report.errors or not report.nothing_lost:
+        raise typer.Exit(1)
 
 
 @app.command()

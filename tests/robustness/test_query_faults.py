@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from assistant import cli, factory, prompts
 from assistant.config import Settings
@@ -147,3 +149,25 @@ def test_soak_refuses_an_empty_question_list(indexed_env: Settings, tmp_path: Pa
     assistant = build_assistant(indexed_env, embedder=HashingEmbedder())
     with pytest.raises(ValueError, match="no question"):
         run_soak(assistant, [], FeedbackStore(tmp_path / "avis.sqlite3"), seconds=0.1)
+
+
+def test_coop_bench_soak_reports_no_error_and_no_lost_feedback(
+    indexed_env: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(factory, "build_embedder", lambda settings: HashingEmbedder())
+    questions = tmp_path / "questions.yaml"
+    questions.write_text(
+        '- id: s1\n  question: "Comment déclarer un protocole national ?"\n'
+        '- id: s2\n  question: "Que dit l\'article L. 4011-3 ?"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "soak.json"
+    result = CliRunner().invoke(
+        cli.app,
+        ["bench", "--soak", "2", "--users", "3", "--questions", str(questions), "--json", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Essai d'endurance" in result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["users"] == 3 and data["errors"] == [] and data["nothing_lost"] is True
+    assert data["asked"] == data["feedback_stored"] > 0
