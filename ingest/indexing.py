@@ -103,6 +103,16 @@ class _Located:
     file_sha256: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A changed document, loaded and chunked, waiting for its vectors and its commit."""
+
+    located: _Located
+    doc_hash: str
+    chunks: list[Chunk]
+    is_new: bool
+
+
 class Ingestor:
     """Runs one ingestion over the sources list; collaborators are injected."""
 
@@ -167,12 +177,21 @@ class Ingestor:
             else:
                 outcomes[source.doc_id] = found
         duplicate_of = self._duplicates(list(located.values()), committed)
+        group: list[_Prepared] = []
         for position, source in enumerate(sources):
             self._progress(source.doc_id, position, len(sources))
-            if source.doc_id in located and source.doc_id not in duplicate_of:
-                outcomes[source.doc_id] = self._ingest_one(
-                    located[source.doc_id], committed.get(source.doc_id), report
-                )
+            if source.doc_id not in located or source.doc_id in duplicate_of:
+                continue
+            prepared = self._prepare(located[source.doc_id], committed.get(source.doc_id))
+            if isinstance(prepared, DocumentOutcome):
+                outcomes[source.doc_id] = prepared
+                continue
+            # Small documents are embedded together (fuller batches), then committed one by one.
+            if group and sum(len(p.chunks) for p in group) + len(prepared.chunks) > WRITE_BATCH:
+                outcomes.update(self._store_group(group, report))
+                group = []
+            group.append(prepared)
+        outcomes.update(self._store_group(group, report))
         for doc_id, original in duplicate_of.items():
             outcomes[doc_id] = self._settle_duplicate(
                 located[doc_id], located[original], outcomes[original], doc_id in committed
@@ -251,9 +270,10 @@ class Ingestor:
         )
         return DocumentOutcome(doc_id, "duplicate", reason=reason)
 
-    def _ingest_one(
-        self, located: _Located, previous: DocumentRecord | None, report: IngestReport
-    ) -> DocumentOutcome:
+    def _prepare(
+        self, located: _Located, previous: DocumentRecord | None
+    ) -> _Prepared | DocumentOutcome:
+        """Load and chunk a changed document; an outcome when there is nothing to write."""
         source, path = located.source, located.path
         doc_hash = version_hash(located.file_sha256, source, self._settings)
         if previous is not None and previous.doc_hash == doc_hash:
@@ -278,26 +298,56 @@ class Ingestor:
             reason = f"{path} : aucun texte indexable"
             return _kept(DocumentOutcome(source.doc_id, "failed", reason=reason), previous)
         chunks = [_with_doc_hash(c, doc_hash) for c in chunks]
-        for start in range(0, len(chunks), WRITE_BATCH):
-            batch = chunks[start : start + WRITE_BATCH]
-            self._write(self._store.add_chunks, batch, self._vectors(batch, report))
+        return _Prepared(located, doc_hash, chunks, is_new=previous is None)
+
+    def _store_group(
+        self, group: Sequence[_Prepared], report: IngestReport
+    ) -> dict[str, DocumentOutcome]:
+        """Write and commit each prepared document, its own transaction, vectors shared.
+
+        A group of several documents holds at most ``WRITE_BATCH`` chunks and is embedded in one
+        call; a single larger document is embedded and written ``WRITE_BATCH`` chunks at a time.
+        """
+        if len(group) > 1:
+            vectors = self._vectors([c for p in group for c in p.chunks], report)
+            offset = 0
+            for prepared in group:
+                count = len(prepared.chunks)
+                self._write(
+                    self._store.add_chunks, prepared.chunks, vectors[offset : offset + count]
+                )
+                offset += count
+                self._commit(prepared)
+        elif group:
+            prepared = group[0]
+            for start in range(0, len(prepared.chunks), WRITE_BATCH):
+                batch = prepared.chunks[start : start + WRITE_BATCH]
+                self._write(self._store.add_chunks, batch, self._vectors(batch, report))
+            self._commit(prepared)
+        return {
+            p.located.source.doc_id: DocumentOutcome(
+                p.located.source.doc_id, "new" if p.is_new else "changed", chunks=len(p.chunks)
+            )
+            for p in group
+        }
+
+    def _commit(self, prepared: _Prepared) -> None:
+        source = prepared.located.source
         self._write(
             self._store.commit_document,
             DocumentRecord(
                 doc_id=source.doc_id,
-                doc_hash=doc_hash,
+                doc_hash=prepared.doc_hash,
                 title=source.title,
                 kind=source.kind,
                 date=source.date or "",
                 status=source.status,
                 official_url=source.official_url or "",
-                chunks=len(chunks),
+                chunks=len(prepared.chunks),
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                source_file=path.name,
+                source_file=prepared.located.path.name,
             ),
         )
-        status: DocStatus = "new" if previous is None else "changed"
-        return DocumentOutcome(source.doc_id, status, chunks=len(chunks))
 
     def _vectors(self, chunks: Sequence[Chunk], report: IngestReport) -> list[list[float]]:
         """Vectors for the chunks, reusing any already stored for the same content (cache)."""

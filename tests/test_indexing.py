@@ -305,7 +305,7 @@ def v1_snapshot(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 # historical one, then purges orphans.
 CRASH_POINTS = [
     "ready:1",  # nothing written yet
-    "embed:2",  # first document committed, second being embedded
+    "committed:1",  # first document committed, the next ones embedded, not yet written
     "added:2",  # second document's new chunks written, catalog not switched yet
     "committed:3",  # every source done, the historical document not yet removed
     "purge:1",  # removal done, orphans not purged yet
