@@ -127,7 +127,7 @@ def _merge_abbreviations(parts: list[str]) -> list[str]:
 
 def _is_heading(text: str) -> bool:
     """Titles, questions used as titles and label lines are not answers."""
-    if text.endswith(("?", ":")) or ":" in text[:25] and len(text) < 80:
+    if text.endswith(("?", ":")) or (":" in text[:25] or text.endswith("!")) and len(text) < 80:
         return True
     letters = [ch for ch in text if ch.isalpha()]
     if letters and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):

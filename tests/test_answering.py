@@ -314,6 +314,8 @@ def test_markdown_headings_are_not_answer_sentences() -> None:
             ["Les protocoles précisent les formations requises."],
         ),
         ("Trop court.", []),
+        # A short exclamation is a call to action on a web page, not an answer.
+        ("Je suis intéressé(e) par un protocole de coopération national !", []),
     ],
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
