@@ -152,22 +152,6 @@ def renumber(text: str, n_passages: int) -> tuple[str, list[int], bool]:
     return rewritten, order, dropped
 
 
-def _citation(n: int, hit: Hit, quote: str) -> Citation:
-    chunk = hit.chunk
-    return Citation(
-        n=n,
-        doc_id=chunk.doc_id,
-        title=chunk.title,
-        section=chunk.section,
-        page=chunk.page,
-        url=chunk.official_url,
-        quote=quote,
-        kind=chunk.kind,
-        date=chunk.article_date or chunk.date,
-        status=chunk.status,
-    )
-
-
 def _best_quote(hit: Hit, answer_text: str) -> str:
     answer_tokens = set(tokenize_fr(answer_text))
     sentences = split_sentences(hit.chunk.text) or [hit.chunk.text[:400]]
@@ -297,7 +281,8 @@ class Assistant:
         if not order:
             raise GenerationError("réponse sans aucune référence vérifiable")
         citations = [
-            _citation(n, hits[i], _best_quote(hits[i], text)) for n, i in enumerate(order, 1)
+            Citation.from_hit(n, hits[i], _best_quote(hits[i], text))
+            for n, i in enumerate(order, 1)
         ]
         notice = prompts.UNSUPPORTED_NOTICE if dropped else ""
         text = _with_status_notes(text, citations)
@@ -314,7 +299,8 @@ class Assistant:
             parts.insert(1, f"\n{prompts.SUPPORTING_QUOTES}")
         text, order, _ = renumber("\n".join(parts), len(hits))
         citations = [
-            _citation(n, hits[i], " ".join(quotes.get(i, []))) for n, i in enumerate(order, 1)
+            Citation.from_hit(n, hits[i], " ".join(quotes.get(i, [])))
+            for n, i in enumerate(order, 1)
         ]
         text = _with_status_notes(text, citations)
         return Answer("", text, citations, False, hits, backend="extractive")

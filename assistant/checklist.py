@@ -149,22 +149,6 @@ def _relevance(question: dict[str, float], tokens: set[str], idf: Idf | None) ->
     return sum(weight(t) for t in question if t in tokens) / total
 
 
-def _citation_for(hit: Hit, n: int, quote: str) -> Citation:
-    chunk = hit.chunk
-    return Citation(
-        n=n,
-        doc_id=chunk.doc_id,
-        title=chunk.title,
-        section=chunk.section,
-        page=chunk.page,
-        url=chunk.official_url,
-        quote=quote,
-        kind=chunk.kind,
-        date=chunk.article_date or chunk.date,
-        status=chunk.status,
-    )
-
-
 def _cited_number(hit: Hit, citations: Sequence[Citation]) -> int | None:
     """Number of the answer's citation for this passage (same document, place and text)."""
     chunk = hit.chunk
@@ -280,7 +264,7 @@ def _number(candidate: _Candidate, citations: list[Citation], added: dict[str, i
     if found is not None:
         return found
     n = max((c.n for c in citations), default=0) + 1
-    citations.append(_citation_for(candidate.hit, n, candidate.text))
+    citations.append(Citation.from_hit(n, candidate.hit, candidate.text))
     added[chunk_id] = n
     return n
 

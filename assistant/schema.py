@@ -118,6 +118,23 @@ class Citation:
     date: str = ""
     status: str = ""
 
+    @classmethod
+    def from_hit(cls, n: int, hit: Hit, quote: str) -> Citation:
+        """Citation number ``n`` of a retrieved passage, quoting ``quote`` from it."""
+        chunk = hit.chunk
+        return cls(
+            n=n,
+            doc_id=chunk.doc_id,
+            title=chunk.title,
+            section=chunk.section,
+            page=chunk.page,
+            url=chunk.official_url,
+            quote=quote,
+            kind=chunk.kind,
+            date=chunk.article_date or chunk.date,
+            status=chunk.status,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
