@@ -410,3 +410,15 @@ def assert_each_document_whole(
         assert len(visible[doc_id]) == record.chunks, f"{where}: {doc_id} incomplete"
     # Only the document dropped from the sources may have left the catalog.
     assert set(v1) - set(catalog) <= {HISTORICAL.doc_id}, where
+
+
+def coop_env(settings: Settings) -> dict[str, str]:
+    """The COOP_* variables that make a separate ``Settings()`` equal to these test settings."""
+    return {
+        "COOP_CORPUS_FILE": str(settings.corpus_file),
+        "COOP_CORPUS_DIR": str(settings.corpus_dir),
+        "COOP_INDEX_DIR": str(settings.index_dir),
+        "COOP_CHUNK_SIZE": str(settings.chunk_size),
+        "COOP_CHUNK_OVERLAP": str(settings.chunk_overlap),
+        "COOP_MIN_SCORE": str(settings.min_score),
+    }

@@ -15,7 +15,15 @@ from assistant.config import Settings
 from assistant.errors import IndexMissingError
 from ingest.indexing import Ingestor
 from tests.fakes import HashingEmbedder
-from tests.helpers import AMI, CODE, HISTORICAL, make_settings, open_store, write_corpus
+from tests.helpers import (
+    AMI,
+    CODE,
+    HISTORICAL,
+    coop_env,
+    make_settings,
+    open_store,
+    write_corpus,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SECRET = "sk-secret-123"
@@ -27,17 +35,9 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """COOP_* variables pointing at a synthetic corpus and an empty index folder in tmp_path."""
     settings = make_settings(tmp_path)
     write_corpus(settings.corpus_file, settings.corpus_dir)
-    variables = {
-        "COOP_CORPUS_FILE": settings.corpus_file,
-        "COOP_CORPUS_DIR": settings.corpus_dir,
-        "COOP_INDEX_DIR": settings.index_dir,
-        "COOP_CHUNK_SIZE": settings.chunk_size,
-        "COOP_CHUNK_OVERLAP": settings.chunk_overlap,
-        "COOP_MIN_SCORE": settings.min_score,
-        "COOP_EMBEDDING_MODEL": tmp_path / "modele-absent",
-    }
+    variables = coop_env(settings) | {"COOP_EMBEDDING_MODEL": str(tmp_path / "modele-absent")}
     for name, value in variables.items():
-        monkeypatch.setenv(name, str(value))
+        monkeypatch.setenv(name, value)
     # A wide console: table cells must not wrap in the captured output.
     monkeypatch.setattr(cli, "console", Console(width=250))
     return settings

@@ -16,7 +16,7 @@ from assistant.feedback import FeedbackStore
 from evals.soak import run_soak
 from ingest.indexing import Ingestor
 from tests.fakes import HashingEmbedder
-from tests.helpers import make_settings, open_store, write_corpus
+from tests.helpers import coop_env, make_settings, open_store, write_corpus
 
 
 class OtherModel(HashingEmbedder):
@@ -29,15 +29,8 @@ class OtherModel(HashingEmbedder):
 def indexed_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     settings = make_settings(tmp_path)
     write_corpus(settings.corpus_file, settings.corpus_dir)
-    for name, value in {
-        "COOP_CORPUS_FILE": settings.corpus_file,
-        "COOP_CORPUS_DIR": settings.corpus_dir,
-        "COOP_INDEX_DIR": settings.index_dir,
-        "COOP_CHUNK_SIZE": settings.chunk_size,
-        "COOP_CHUNK_OVERLAP": settings.chunk_overlap,
-        "COOP_MIN_SCORE": settings.min_score,
-    }.items():
-        monkeypatch.setenv(name, str(value))
+    for name, value in coop_env(settings).items():
+        monkeypatch.setenv(name, value)
     Ingestor(settings, HashingEmbedder(), open_store(settings.index_dir)).run()
     return settings
 
