@@ -6,7 +6,7 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from assistant import prompts
 from assistant.errors import GenerationError, QuestionError
@@ -48,6 +48,55 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
     (re.compile(r"\bcombien de\b"), re.compile(rf"\d|{_NUMBER_WORDS}")),
 ]
+
+
+_MONTHS = "janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
+_DATE = rf"\d{{1,2}}(?:er)? (?:{_MONTHS}) \d{{4}}|\d{{2}}/\d{{2}}/\d{{4}}"
+# What kind of sentence answers a kind of question (folded text): a text's reference, a date, a
+# duration, an actor, a place. Such sentences get a bonus when the answer is composed.
+_EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (
+        re.compile(r"\bquel(?:le)?s? (?:decret|loi|arrete|texte)"),
+        re.compile(rf"(?:decret|loi|arrete)\s+(?:n°\s*)?\d{{2,4}}-\d+|{_DATE}"),
+    ),
+    (
+        re.compile(r"\b(?:quand|depuis quand|quelle date|a quelle date|publie)"),
+        re.compile(rf"{_DATE}|\b(?:19|20)\d{{2}}\b"),
+    ),
+    (
+        re.compile(r"\b(?:quel delai|dans quel delai|combien de temps|duree)"),
+        re.compile(rf"\b(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|mois|ans|semaines?)"),
+    ),
+    (
+        re.compile(
+            r"^(?:et )?qui\b|\bpar qui\b|\bquel(?:le)? (?:instance|autorite|organisme)|"
+            r"\bqui (?:doit|peut|valide|autorise|decide|declare|recoit|siege|selectionn)"
+        ),
+        re.compile(
+            r"\b(?:directeur|directrice|agence regionale|ars|comite|cnci|haute autorite|has|"
+            r"ministres?|commission|chef d'etablissement|responsable|conseil)\b"
+        ),
+    ),
+    (
+        re.compile(r"^(?:et )?ou\b|\bou (?:trouver|deposer|declarer|envoyer)"),
+        re.compile(r"\b(?:site|plateforme|en ligne|demarches|application)\b"),
+    ),
+]
+_EXPECTED_KIND_BONUS = 0.15
+
+
+def expected_kind_bonus(question: str) -> Callable[[str], float] | None:
+    """Bonus for sentences of the kind the question asks for (who, when, which text…), if any."""
+    asked = fold_accents(question).replace("’", "'")
+    patterns = [answer for ask, answer in _EXPECTED_KINDS if ask.search(asked)]
+    if not patterns:
+        return None
+
+    def bonus(sentence: str) -> float:
+        folded = fold_accents(sentence).replace("’", "'")
+        return _EXPECTED_KIND_BONUS if any(p.search(folded) for p in patterns) else 0.0
+
+    return bonus
 
 
 def answer_type_missing(question: str, answer_text: str) -> bool:
@@ -198,7 +247,9 @@ class Assistant:
         hits = self.retriever.search(query, k or self.k, filters)
         retrieved = time.perf_counter()
         weights = weighted_query(question, context)
-        chosen = extract(weights, hits, self.retriever.lexical.idf)
+        chosen = extract(
+            weights, hits, self.retriever.lexical.idf, boost=expected_kind_bonus(question)
+        )
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if looks_english(question) else ""
         if self._should_refuse(question, hits, chosen):

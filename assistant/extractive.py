@@ -164,11 +164,13 @@ def extract(
     max_sentences: int = 6,
     max_chars: int = 1800,
     new_source_toll: float = 0.2,
+    boost: Callable[[str], float] | None = None,
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
 
     The best sentence comes first (it leads the answer); the others follow, texts in force and
-    higher authorities first, then in reading order. Authority also breaks ties in the scores.
+    higher authorities first, then in reading order. Authority also breaks ties in the scores;
+    ``boost`` adds a bonus to sentences of the kind the question asks for.
     """
     candidates = [
         Sentence(p, i, text, frozenset(tokenize_fr(text)))
@@ -182,7 +184,14 @@ def extract(
         hit = hits[sentence.passage]
         prior = 0.25 / (sentence.passage + 1) + (0.2 if hit.exact_reference else 0.0)
         lead = 0.05 if sentence.position == 0 else 0.0
-        return coverage(query, sentence.tokens, idf) + prior + lead + authority_bonus(hit.chunk)
+        typed = boost(sentence.text) if boost else 0.0
+        return (
+            coverage(query, sentence.tokens, idf)
+            + prior
+            + lead
+            + authority_bonus(hit.chunk)
+            + typed
+        )
 
     scores = {(s.passage, s.position): score(s) for s in candidates}
     best = max(scores.values())

@@ -11,6 +11,7 @@ from assistant.answering import (
     answer_type_missing,
     carry_over,
     clean_question,
+    expected_kind_bonus,
     is_follow_up,
     renumber,
 )
@@ -457,3 +458,34 @@ def test_long_passages_are_cut_on_a_word() -> None:
 def test_system_prompt_has_a_refusal_instruction() -> None:
     system = prompts.build_messages("Q ?", [_hit(1, "Un passage.")])[0].content
     assert re.search(r"ne (?:permettent|contiennent) pas|ne trouve pas|aucun passage", system)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "bonus"),
+    [
+        (
+            "Quel décret fixe les exigences ?",
+            "Voir le décret n° 2019-1482 du 27 décembre 2019.",
+            True,
+        ),
+        ("Quel décret fixe les exigences ?", "Les exigences sont essentielles.", False),
+        ("Qui reçoit les protocoles locaux ?", "La Haute Autorité de santé les reçoit.", True),
+        ("Et qui doit le valider ?", "Le directeur de l'établissement le valide.", True),
+        ("Qui reçoit les protocoles locaux ?", "Les protocoles sont transmis chaque année.", False),
+        ("Depuis quand s'applique-t-il ?", "Il s'applique depuis le 10 septembre 2025.", True),
+        (
+            "Dans quel délai l'ARS répond-elle ?",
+            "L'agence répond dans un délai de deux mois.",
+            True,
+        ),
+        ("Où trouver la liste ?", "La liste est publiée sur le site du ministère.", True),
+    ],
+)
+def test_expected_kind_bonus(question: str, sentence: str, bonus: bool) -> None:
+    boost = expected_kind_bonus(question)
+    assert boost is not None
+    assert (boost(sentence) > 0) is bonus
+
+
+def test_no_expected_kind_for_an_open_question() -> None:
+    assert expected_kind_bonus("Comment fonctionne un protocole de coopération ?") is None
