@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.authority import authority_bonus, authority_sort_key
+from assistant.glossary import expansions
 from assistant.lexical import tokenize_fr
 from assistant.schema import Hit
 
@@ -142,8 +143,11 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def weighted_query(question: str, context: str = "") -> dict[str, float]:
-    """Query tokens with weights: the question's own words count fully, carried-over ones half."""
-    weights = dict.fromkeys(tokenize_fr(context), 0.5)
+    """Query tokens with weights: the question's own words 1, carried-over and spelled-out ones ½.
+
+    Spelled-out: the forms of the question's acronyms ("CNCI" → "comité national …").
+    """
+    weights = dict.fromkeys(tokenize_fr(f"{context} {' '.join(expansions(question))}"), 0.5)
     weights.update(dict.fromkeys(tokenize_fr(question), 1.0))
     return weights
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from assistant.config import RetrieverMode
+from assistant.glossary import expand_acronyms
 from assistant.lexical import TEXT_NUMBER, Bm25Index, find_references, fold_accents, tokenize_fr
 from assistant.schema import Chunk, Embedder, Hit
 from assistant.store import ChromaStore, date_number, is_in_force
@@ -111,7 +112,7 @@ class HybridRetriever:
         if self.mode in ("hybrid", "dense"):
             dense = self.store.query(vector, self.fetch_k, filters.where())
         if self.mode in ("hybrid", "bm25"):
-            found = self.lexical.search(query, self.fetch_k * 3)
+            found = self.lexical.search(expand_acronyms(query), self.fetch_k * 3)
             lexical = [(c, s) for c, s in found if filters.accepts(c)][: self.fetch_k]
         by_id = {c.id: c for c, _ in lexical} | {c.id: c for c, _ in dense}
         fused = rrf([[c.id for c, _ in dense], [c.id for c, _ in lexical]])
