@@ -72,6 +72,10 @@ class LlamaCppGenerator:
     Defaults follow ../shared/MODELS.md for Qwen2.5-Coder-1.5B Q4_K_M on 2 CPU cores: greedy
     decoding, 256 new tokens at most, the chat template stored in the GGUF (ChatML). The model is
     loaded on the first call, and one lock serialises calls (a ``Llama`` is not thread-safe).
+
+    One thread by default: llama.cpp's OpenMP barriers spin, so with 2 threads on 2 cores any
+    other busy process (the embedder, a second user) stalls them. Measured here with one core
+    taken: 24 tokens in 77 s with 2 threads, 1 s with 1 (and with 2 under OMP_WAIT_POLICY=PASSIVE).
     """
 
     name = "llamacpp"
@@ -84,7 +88,7 @@ class LlamaCppGenerator:
         *,
         n_ctx: int = 4096,
         max_tokens: int = 256,
-        n_threads: int = 2,
+        n_threads: int = 1,
     ) -> None:
         self._path = model_path
         self._n_ctx = n_ctx
