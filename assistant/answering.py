@@ -325,10 +325,15 @@ class Assistant:
 
     def _llm_answer(self, question: str, hits: list[Hit], history: Sequence[Message]) -> Answer:
         assert self.generator is not None
-        reply = self.generator.generate(prompts.build_messages(question, hits, history))
+        # A small local model gets its own prompt and only the first passages: it may only cite
+        # the numbers it was shown.
+        small = bool(getattr(self.generator, "small_model", False))
+        shown = hits[: prompts.SMALL_MODEL_PASSAGES] if small else hits
+        messages = prompts.build_messages(question, shown, history, small_model=small)
+        reply = self.generator.generate(messages)
         if prompts.NOT_FOUND_MARKER in reply:
             return Answer(question, prompts.REFUSAL, [], True, hits, backend=self.backend)
-        text, order, dropped = renumber(reply, len(hits))
+        text, order, dropped = renumber(reply, len(shown))
         if not order:
             raise GenerationError("réponse sans aucune référence vérifiable")
         citations = [

@@ -489,3 +489,23 @@ def test_expected_kind_bonus(question: str, sentence: str, bonus: bool) -> None:
 
 def test_no_expected_kind_for_an_open_question() -> None:
     assert expected_kind_bonus("Comment fonctionne un protocole de coopération ?") is None
+
+
+class SmallScripted(ScriptedGenerator):
+    """A scripted small local model: it is only shown the first passages."""
+
+    small_model = True
+
+
+def test_small_model_sees_three_passages_and_may_cite_only_those(
+    shared_assistant: Assistant,
+) -> None:
+    generator = SmallScripted("Déclaration sur la plateforme en ligne [1]. Détail [4].")
+    answer = with_generator(shared_assistant, generator).ask(DECLARATION_QUESTION)
+
+    assert len(answer.passages) > prompts.SMALL_MODEL_PASSAGES
+    prompt = generator.calls[-1][-1].content
+    assert f"[{prompts.SMALL_MODEL_PASSAGES}] " in prompt
+    assert f"[{prompts.SMALL_MODEL_PASSAGES + 1}] " not in prompt
+    assert markers(answer.text) == [1]  # [4] was never shown to the model: dropped
+    assert answer.notice == prompts.UNSUPPORTED_NOTICE
