@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from assistant import prompts
 from assistant.errors import GenerationError, QuestionError
 from assistant.extractive import Extract, extract, split_sentences, weighted_query
-from assistant.lexical import fold_accents, tokenize_fr
+from assistant.lexical import fold_accents, fold_for_matching, tokenize_fr
 from assistant.retrieval import HybridRetriever, SearchFilters
 from assistant.schema import Answer, Citation, Generator, Hit, Message
 
@@ -87,13 +87,13 @@ _EXPECTED_KIND_BONUS = 0.15
 
 def expected_kind_bonus(question: str) -> Callable[[str], float] | None:
     """Bonus for sentences of the kind the question asks for (who, when, which text…), if any."""
-    asked = fold_accents(question).replace("’", "'")
+    asked = fold_for_matching(question)
     patterns = [answer for ask, answer in _EXPECTED_KINDS if ask.search(asked)]
     if not patterns:
         return None
 
     def bonus(sentence: str) -> float:
-        folded = fold_accents(sentence).replace("’", "'")
+        folded = fold_for_matching(sentence)
         return _EXPECTED_KIND_BONUS if any(p.search(folded) for p in patterns) else 0.0
 
     return bonus
@@ -101,7 +101,7 @@ def expected_kind_bonus(question: str) -> Callable[[str], float] | None:
 
 def answer_type_missing(question: str, answer_text: str) -> bool:
     """True when the question asks for a figure that the chosen sentences do not contain."""
-    asked = fold_accents(question).replace("’", "'")
+    asked = fold_for_matching(question)
     answer = fold_accents(answer_text)
     counted = _COUNTED_NOUN.search(asked)
     if counted and not _counts(counted.group(1), answer):

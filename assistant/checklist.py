@@ -8,12 +8,12 @@ longer in force are left out when texts in force give items, and higher authorit
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.authority import authority_sort_key
-from assistant.extractive import split_sentences
-from assistant.lexical import fold_accents, tokenize_fr
+from assistant.extractive import Idf, coverage, split_sentences
+from assistant.lexical import fold_for_matching, tokenize_fr
 from assistant.schema import Answer, Citation, Hit
 from assistant.store import is_in_force
 
@@ -27,7 +27,6 @@ __all__ = [
     "wants_checklist",
 ]
 
-Idf = Callable[[str], float]
 
 SECTION_TITLES: dict[str, str] = {
     "conditions": "Conditions à remplir",
@@ -129,24 +128,24 @@ class Checklist:
 
 def wants_checklist(question: str) -> bool:
     """Whether a question asks for conditions, documents, steps or deadlines."""
-    return _CHECKLIST_QUESTION.search(fold_accents(question).replace("’", "'")) is not None
+    return _CHECKLIST_QUESTION.search(fold_for_matching(question)) is not None
 
 
 def classify(sentence: str) -> str | None:
     """Category of a sentence: deadlines, documents, steps, conditions, or None."""
-    folded = fold_accents(sentence).replace("’", "'")
+    folded = fold_for_matching(sentence)
     for category, pattern in _CATEGORIES:
         if pattern.search(folded):
             return category
     return None
 
 
-def _relevance(question: dict[str, float], tokens: set[str], idf: Idf | None) -> float:
-    weight: Callable[[str], float] = idf or (lambda _: 1.0)
-    total = sum(weight(t) for t in question)
-    if total <= 0:
+def _relevance(question: dict[str, float], tokens: frozenset[str], idf: Idf | None) -> float:
+    """``coverage`` of the question (uniform weights without an IDF); 1.0 when nothing to weigh."""
+    weight: Idf = idf or (lambda _: 1.0)
+    if sum(weight(t) for t in question) <= 0:
         return 1.0
-    return sum(weight(t) for t in question if t in tokens) / total
+    return coverage(question, tokens, weight)
 
 
 def _cited_number(hit: Hit, citations: Sequence[Citation]) -> int | None:
@@ -217,7 +216,7 @@ def _candidates(answer: Answer, idf: Idf | None, min_relevance: float) -> list[_
         for sentence in split_sentences(hit.chunk.text):
             category = classify(sentence)
             tokens = frozenset(tokenize_fr(sentence))
-            if category is None or _relevance(question, set(tokens), idf) < min_relevance:
+            if category is None or _relevance(question, tokens, idf) < min_relevance:
                 continue
             candidates.append(_Candidate(category, sentence, tokens, hit, rank))
     return candidates

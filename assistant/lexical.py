@@ -40,6 +40,11 @@ def fold_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe")
 
 
+def fold_for_matching(text: str) -> str:
+    """``fold_accents`` with the typographic apostrophe as a plain one, for regex matching."""
+    return fold_accents(text).replace("’", "'")
+
+
 def normalize_reference(letter: str, number: str) -> str:
     """Canonical article reference, e.g. ("L", "4011-3") → "L4011-3"."""
     return f"{letter.upper()}{number}"

@@ -12,7 +12,14 @@ import numpy as np
 
 from assistant.config import RetrieverMode
 from assistant.glossary import expand_acronyms
-from assistant.lexical import TEXT_NUMBER, Bm25Index, find_references, fold_accents, tokenize_fr
+from assistant.lexical import (
+    TEXT_NUMBER,
+    Bm25Index,
+    find_references,
+    fold_accents,
+    fold_for_matching,
+    tokenize_fr,
+)
 from assistant.schema import Chunk, Embedder, Hit
 from assistant.store import ChromaStore, date_number, is_in_force
 
@@ -233,7 +240,7 @@ _CODE_ARTICLE = re.compile(r"^[LRD]\d")
 
 def asks_about_the_past(question: str) -> bool:
     """Whether the question is about superseded texts ("avant 2019", "sous l'arrêté de 2009")."""
-    return _PAST.search(fold_accents(question).replace("’", "'")) is not None
+    return _PAST.search(fold_for_matching(question)) is not None
 
 
 def diversify(hits: list[Hit], k: int, per_document: int) -> list[Hit]:

@@ -6,13 +6,13 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.lexical import fold_accents
+from assistant.lexical import fold_for_matching
 from evals.cases import EvalCase
 
 
 def normalize(text: str) -> str:
     """Case-, accent- and apostrophe-insensitive form for ``must_include`` matching."""
-    folded = fold_accents(text).replace("’", "'").replace("‘", "'")
+    folded = fold_for_matching(text).replace("‘", "'")
     return " ".join(folded.split())
 
 
