@@ -182,7 +182,12 @@ def _print_corpus_diff(diff: CorpusDiff) -> None:
 
 @app.command()
 def ingest(
-    rebuild: Annotated[bool, typer.Option(help="Reconstruire l'index depuis zéro.")] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            help="Tout recalculer dans un nouvel index (l'actuel reste servi jusqu'à la fin)."
+        ),
+    ] = False,
     allow_partial: Annotated[
         bool, typer.Option(help="Sortir avec le code 0 même si des documents ont échoué.")
     ] = False,
@@ -299,8 +304,10 @@ def _ensure_index(settings: Settings, mirror: Path | None) -> None:
     from ingest.sync import sync_corpus
 
     store = build_store(settings)
-    if store.exists() and store_model_id(store):
-        return
+    if store.exists():
+        store.open_for_reading(model_id=None)
+        if store.model_id:
+            return
     if mirror is not None and mirror.is_dir():
         console.print(f"Index absent : synchronisation depuis {mirror}…")
         sync_corpus(load_sources(settings.corpus_file), settings.corpus_dir, mirror=mirror)
@@ -541,7 +548,7 @@ def doctor() -> None:
     table.add_row("Clé API LLM", "configurée (masquée)" if settings.llm_api_key else "aucune")
     store = build_store(settings)
     if store.exists():
-        store.open_for_reading(model_id=store_model_id(store))
+        store.open_for_reading(model_id=None)
         docs = store.documents()
         table.add_row("Documents indexés", str(len(docs)))
         table.add_row("Passages", str(sum(d.chunks for d in docs.values())))
@@ -597,16 +604,6 @@ def feedback_export(
     console.print(
         f"{len(records)} avis : {liked} 👍, {len(records) - liked} 👎 ({settings.feedback_db})."
     )
-
-
-def store_model_id(store: object) -> str:
-    """Model id recorded in an existing index (doctor reads whatever it was built with)."""
-    from assistant.store import ChromaStore
-
-    assert isinstance(store, ChromaStore)
-    client = store._client  # noqa: SLF001 - doctor inspects the raw collection metadata
-    collection = client.get_collection(store._name, embedding_function=None)  # noqa: SLF001
-    return str((collection.metadata or {}).get("embedding_model", ""))
 
 
 def main() -> None:

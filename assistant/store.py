@@ -4,6 +4,11 @@ Writes are per-document transactions: a new version's chunks are added under new
 catalog entry is switched (one atomic upsert), then the old chunks are deleted. Readers only see
 chunks whose ``doc_hash`` matches the catalog, so a crash at any point leaves either the previous
 or the new version.
+
+A rebuild writes a whole new *generation* (a chunk collection and its catalog under a fresh
+name) beside the one being served, then switches a one-record pointer collection to it (one
+atomic upsert) and only then deletes the old generation: a crash during a rebuild leaves the
+previous index whole, and the next writer deletes the unfinished generation.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
@@ -29,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 _PAGE = 500
 Where = dict[str, Any]
+_T = TypeVar("_T")
+_POINTER_ID = "active"
+_GENERATION_MARK = "-gen-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,20 +100,98 @@ def stored_id(chunk: Chunk) -> str:
 
 
 class ChromaStore:
-    """Chunks with their vectors in one collection, the document catalog in a second one."""
+    """Chunks with their vectors in one collection, the document catalog in a second one.
 
-    def __init__(self, client: ClientAPI, name: str = "coop") -> None:
+    The pair is one *generation*, named ``<name>`` for the first one and ``<name>-gen-<id>`` for
+    each rebuild; the collection ``<name>-active`` names the generation being served.
+    """
+
+    def __init__(self, client: ClientAPI, name: str = "coop", *, generation: str = "") -> None:
         self._client = client
         self._name = name
+        self._generation = generation
         self._chunks: Any = None
         self._catalog: Any = None
+        self._model_id: str | None = None
+
+    # -- generations -------------------------------------------------------------------------
+
+    def active_generation(self) -> str:
+        """Name of the chunk collection being served (the base name until a first rebuild)."""
+        try:
+            pointer = self._client.get_collection(self._pointer_name, embedding_function=None)
+            raw = pointer.get(ids=[_POINTER_ID], include=["metadatas"])
+        except (ValueError, chromadb.errors.NotFoundError):
+            return self._name
+        if raw["ids"] and raw["metadatas"]:
+            return str(raw["metadatas"][0].get("collection") or self._name)
+        return self._name
+
+    @property
+    def generation(self) -> str:
+        """The chunk collection this store reads and writes."""
+        return self._generation or self.active_generation()
+
+    @property
+    def _pointer_name(self) -> str:
+        return f"{self._name}-active"
+
+    def new_generation(self) -> ChromaStore:
+        """A store on a fresh, empty generation that readers do not see until ``activate``.
+
+        Unfinished generations left by an interrupted rebuild are deleted first.
+        """
+        self.delete_stale_generations()
+        fresh = f"{self._name}{_GENERATION_MARK}{uuid.uuid4().hex[:12]}"
+        return type(self)(self._client, self._name, generation=fresh)
+
+    def activate(self, staged: ChromaStore) -> None:
+        """Serve ``staged`` from now on (one atomic upsert), then delete the replaced generation."""
+        replaced = self.active_generation()
+        pointer: Any = self._client.get_or_create_collection(
+            self._pointer_name, embedding_function=None
+        )
+        pointer.upsert(
+            ids=[_POINTER_ID],
+            embeddings=[[1.0]],
+            documents=[staged.generation],
+            metadatas=[{"collection": staged.generation}],
+        )
+        self._generation = staged.generation
+        self._chunks, self._catalog = staged._chunks, staged._catalog
+        if replaced != staged.generation:
+            self._delete_generation(replaced)
+
+    def delete_stale_generations(self) -> list[str]:
+        """Delete every generation of this index other than the served one; return their names."""
+        active = self.active_generation()
+        generations = {
+            name.removesuffix("-catalog")
+            for name in self._collection_names()
+            if name in {self._name, f"{self._name}-catalog"}
+            or name.startswith(f"{self._name}{_GENERATION_MARK}")
+        }
+        stale = sorted(generations - {active})
+        for name in stale:
+            self._delete_generation(name)
+        return stale
+
+    def _collection_names(self) -> set[str]:
+        return {str(getattr(c, "name", c)) for c in self._client.list_collections()}
+
+    def _delete_generation(self, name: str) -> None:
+        # The catalog first: a generation without its catalog is never served.
+        for collection in (f"{name}-catalog", name):
+            try:
+                self._client.delete_collection(collection)
+            except (ValueError, chromadb.errors.NotFoundError):
+                logger.debug("collection %s absent", collection)
 
     # -- collections -----------------------------------------------------------------------
 
     def exists(self) -> bool:
         """True when the chunk collection has been created."""
-        names = {getattr(c, "name", c) for c in self._client.list_collections()}
-        return self._name in names
+        return self.generation in self._collection_names()
 
     def create_or_check(
         self, *, model_id: str, dimension: int | None, chunker_version: str
@@ -116,20 +203,22 @@ class ChromaStore:
         }
         if dimension is not None:
             wanted["dimension"] = dimension
+        name = self.generation
         collection = self._client.get_or_create_collection(
-            self._name,
+            name,
             configuration={"hnsw": {"space": "cosine"}},
             metadata=wanted,
             embedding_function=None,
         )
         self._check(collection.metadata or {}, model_id, dimension, chunker_version)
+        self._generation, self._model_id = name, model_id
         self._chunks = collection
         self._catalog = self._client.get_or_create_collection(
-            f"{self._name}-catalog", embedding_function=None
+            f"{name}-catalog", embedding_function=None
         )
 
-    def open_for_reading(self, *, model_id: str, dimension: int | None = None) -> None:
-        """Open an existing index for queries.
+    def open_for_reading(self, *, model_id: str | None, dimension: int | None = None) -> None:
+        """Open an existing index for queries (``model_id=None``: whatever it was built with).
 
         Raises:
             IndexMissingError: no index yet.
@@ -139,12 +228,15 @@ class ChromaStore:
             raise IndexMissingError(
                 "L'index est introuvable ou vide : lancez d'abord `coop ingest` (ou `make run`)."
             )
-        collection = self._client.get_collection(self._name, embedding_function=None)
+        name = self.generation
+        collection = self._client.get_collection(name, embedding_function=None)
         meta = collection.metadata or {}
-        self._check(meta, model_id, dimension, None)
+        if model_id is not None:
+            self._check(meta, model_id, dimension, None)
+        self._generation, self._model_id = name, model_id
         self._chunks = collection
         self._catalog = self._client.get_or_create_collection(
-            f"{self._name}-catalog", embedding_function=None
+            f"{name}-catalog", embedding_function=None
         )
 
     @staticmethod
@@ -168,14 +260,18 @@ class ChromaStore:
                 "relancez `coop ingest --rebuild`."
             )
 
-    def drop(self) -> None:
-        """Delete both collections (for ``--rebuild``)."""
-        for name in (self._name, f"{self._name}-catalog"):
-            try:
-                self._client.delete_collection(name)
-            except (ValueError, chromadb.errors.NotFoundError):
-                logger.debug("collection %s absent", name)
-        self._chunks = self._catalog = None
+    def _reading(self, read: Callable[[], _T]) -> _T:
+        """Run a read; when another process's rebuild deleted this generation, follow it once."""
+        try:
+            return read()
+        except chromadb.errors.NotFoundError:
+            active = self.active_generation()
+            if self._chunks is None or active == self._generation:
+                raise
+            logger.info("index rebuilt by another process: reading %s now", active)
+            self._generation = active
+            self.open_for_reading(model_id=self._model_id)
+            return read()
 
     @property
     def model_id(self) -> str:
@@ -192,7 +288,7 @@ class ChromaStore:
     def documents(self) -> dict[str, DocumentRecord]:
         """The committed document versions, by doc_id."""
         self._require()
-        raw = self._catalog.get(include=["metadatas"])
+        raw = self._reading(lambda: self._catalog.get(include=["metadatas"]))
         records = {}
         for doc_id, meta in zip(raw["ids"], raw["metadatas"] or [], strict=False):
             records[doc_id] = DocumentRecord(
@@ -326,6 +422,35 @@ class ChromaStore:
                     yield Chunk.from_stored(_chunk_id(chunk_id), text, meta)
             offset += len(raw["ids"])
 
+    def document_chunks(
+        self, doc_id: str, doc_hash: str, batch: int
+    ) -> Iterator[list[tuple[Chunk, list[float]]]]:
+        """One document version's chunks with their vectors, ``batch`` at a time."""
+        collection = self._require()
+        where: Where = {"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]}
+        offset = 0
+        while True:
+            raw = collection.get(
+                where=where,
+                include=["documents", "metadatas", "embeddings"],
+                limit=batch,
+                offset=offset,
+            )
+            if not raw["ids"]:
+                return
+            rows = zip(
+                raw["ids"],
+                raw["documents"] or [],
+                raw["metadatas"] or [],
+                raw["embeddings"],
+                strict=True,
+            )
+            yield [
+                (Chunk.from_stored(_chunk_id(i), text, meta), [float(x) for x in vector])
+                for i, text, meta, vector in rows
+            ]
+            offset += len(raw["ids"])
+
     def vectors_of(self, chunks: Sequence[Chunk]) -> dict[str, list[float]]:
         """Stored vectors of these (visible) chunks, by chunk id."""
         if not chunks:
@@ -355,11 +480,13 @@ class ChromaStore:
         the top, the exact filtered query is run instead.
         """
         wanted = max(1, n)
-        raw = self._require().query(
-            query_embeddings=[list(vector)],
-            n_results=2 * wanted,
-            where=where,
-            include=["documents", "metadatas", "distances"],
+        raw = self._reading(
+            lambda: self._require().query(
+                query_embeddings=[list(vector)],
+                n_results=2 * wanted,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
         )
         found = _results_to_hits(raw)
         committed = self._committed_hashes({chunk.doc_id for chunk, _ in found})

@@ -132,10 +132,14 @@ class Ingestor:
     def run(self, *, rebuild: bool = False, only: Sequence[str] = ()) -> IngestReport:
         """Index every source whose file changed; remove what left the sources; refresh BM25.
 
+        ``rebuild`` re-reads and re-embeds everything into a new generation that replaces the
+        served one only once complete (see ``ChromaStore.activate``).
+
         Raises:
             CorpusError: the sources list is missing or invalid.
             IndexWriteError: the index cannot be written; documents already committed in this
-                run stay committed, the others keep their previous version.
+                run stay committed, the others keep their previous version (after a failed
+                rebuild, the whole previous index is still served).
         """
         started = time.perf_counter()
         report = IngestReport()
@@ -143,19 +147,22 @@ class Ingestor:
         if only:
             sources = [s for s in sources if s.doc_id in set(only)]
         if rebuild:
-            self._write(self._store.drop)
-        self._write(
-            self._store.create_or_check,
-            model_id=self._embedder.model_id,
-            dimension=None,
-            chunker_version=CHUNKER_VERSION,
-        )
-        committed = self._store.documents()
-        outcomes = self._index_sources(sources, committed, report)
+            committed, outcomes = self._rebuild(sources, report, keep_others=bool(only))
+        else:
+            self._write(self._store.delete_stale_generations)
+            self._write(
+                self._store.create_or_check,
+                model_id=self._embedder.model_id,
+                dimension=None,
+                chunker_version=CHUNKER_VERSION,
+            )
+            committed = self._store.documents()
+            outcomes = self._index_sources(sources, committed, report)
         report.outcomes = [outcomes[s.doc_id] for s in sources]
         if not only:
             for doc_id in sorted(set(committed) - {s.doc_id for s in sources}):
-                self._write(self._store.remove_document, doc_id)
+                if not rebuild:
+                    self._write(self._store.remove_document, doc_id)
                 report.outcomes.append(DocumentOutcome(doc_id, "removed"))
         report.orphans_purged = self._write(self._store.purge_orphans)
         self.refresh_lexical()
@@ -163,6 +170,62 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         logger.info("indexed %d chunks from %d sources", report.total_chunks, len(sources))
         return report
+
+    def _rebuild(
+        self, sources: Sequence[Source], report: IngestReport, *, keep_others: bool
+    ) -> tuple[dict[str, DocumentRecord], dict[str, DocumentOutcome]]:
+        """Index every source into a new generation, then serve it: readers never see half.
+
+        A document that cannot be read now keeps its previous version (copied over, re-embedded
+        when the model changed), as do documents left out of ``only`` (``keep_others``).
+
+        Returns:
+            The documents served before, and the outcome of each source.
+        """
+        live = self._store
+        previous: dict[str, DocumentRecord] = {}
+        if live.exists():
+            self._write(live.open_for_reading, model_id=None)
+            previous = live.documents()
+        staged = self._write(live.new_generation)
+        self._store = staged
+        try:
+            self._write(
+                staged.create_or_check,
+                model_id=self._embedder.model_id,
+                dimension=None,
+                chunker_version=CHUNKER_VERSION,
+            )
+            outcomes = self._index_sources(sources, {}, report)
+            by_id = {s.doc_id: s for s in sources}
+            for doc_id, outcome in outcomes.items():
+                record = previous.get(doc_id)
+                if record is not None and outcome.status in {"failed", "absent"}:
+                    self._carry_forward(live, record, report)
+                    kept = _absent(by_id[doc_id], record) if outcome.status == "absent" else None
+                    outcomes[doc_id] = kept or _kept(outcome, record)
+            if keep_others:
+                for doc_id in sorted(set(previous) - set(outcomes)):
+                    self._carry_forward(live, previous[doc_id], report)
+            self._write(live.activate, staged)
+        finally:
+            self._store = live
+        return previous, outcomes
+
+    def _carry_forward(
+        self, replaced: ChromaStore, record: DocumentRecord, report: IngestReport
+    ) -> None:
+        """Copy a document's served version from ``replaced`` into the store being built."""
+        same_model = replaced.model_id == self._embedder.model_id
+        for batch in replaced.document_chunks(record.doc_id, record.doc_hash, WRITE_BATCH):
+            chunks = [chunk for chunk, _ in batch]
+            if same_model:
+                vectors = [vector for _, vector in batch]
+                report.reused_vectors += len(batch)
+            else:
+                vectors = self._vectors(chunks, report)
+            self._write(self._store.add_chunks, chunks, vectors)
+        self._write(self._store.commit_document, record)
 
     def _index_sources(
         self, sources: Sequence[Source], committed: dict[str, DocumentRecord], report: IngestReport

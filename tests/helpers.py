@@ -280,6 +280,7 @@ from tests.helpers import make_settings, open_store
 
 root, stop_at, delay = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 hold = len(sys.argv) > 4 and sys.argv[4] == "1"
+rebuild = len(sys.argv) > 5 and sys.argv[5] == "rebuild"
 counts = {{}}
 
 def step(name):
@@ -308,13 +309,20 @@ class SteppingStore(ChromaStore):
     def purge_orphans(self):
         step("purge")
         return super().purge_orphans()
+    def activate(self, staged):
+        step("activate")
+        super().activate(staged)
+        step("activated")
+    def _delete_generation(self, name):
+        step("delete-generation")
+        super()._delete_generation(name)
 
 settings = make_settings(root)
 store = SteppingStore(open_store(settings.index_dir)._client)
 step("ready")
 if hold:
     sys.stdin.readline()
-Ingestor(settings, SlowEmbedder(), store).run()
+Ingestor(settings, SlowEmbedder(), store).run(rebuild=rebuild)
 step("done")
 """
 
@@ -330,11 +338,18 @@ def write_crash_child(path: Path) -> Path:
 
 
 def start_child(
-    script: Path, root: Path, stop_at: str, delay: float, *, hold: bool = False
+    script: Path,
+    root: Path,
+    stop_at: str,
+    delay: float,
+    *,
+    hold: bool = False,
+    rebuild: bool = False,
 ) -> subprocess.Popen[str]:
-    """Start an ingestion of ``root`` that blocks at marker ``stop_at``."""
+    """Start an ingestion (or a ``rebuild``) of ``root`` that blocks at marker ``stop_at``."""
+    mode = "rebuild" if rebuild else "update"
     return subprocess.Popen(
-        [sys.executable, str(script), str(root), stop_at, str(delay), "1" if hold else "0"],
+        [sys.executable, str(script), str(root), stop_at, str(delay), "1" if hold else "0", mode],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from assistant.config import Settings
+from assistant.errors import IndexWriteError
 from assistant.factory import build_assistant
 from assistant.lexical import Bm25Index
 from assistant.store import ChromaStore
@@ -226,6 +227,79 @@ def test_rebuild_starts_from_scratch(
     assert store.count() == 12
 
 
+class OtherModelEmbedder(HashingEmbedder):
+    """The same vectors under another model id: an index built with it needs a rebuild."""
+
+    model_id = "hashing-64-bis"
+
+
+class FailingAfter(HashingEmbedder):
+    """Fails on its ``calls``-th embedding call, as a crash or a full disk would."""
+
+    def __init__(self, calls: int) -> None:
+        self.left = calls
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        self.left -= 1
+        if self.left <= 0:
+            raise IndexWriteError("disque plein (simulé)")
+        return super().embed_documents(texts)
+
+
+def test_rebuild_keeps_the_served_version_of_a_document_that_now_fails(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    served = store.documents()[AMI.doc_id]
+    (settings.corpus_dir / f"{AMI.doc_id}.txt").write_bytes(b"")
+    doc_path(settings, ARS_PAGE).unlink()
+
+    report = Ingestor(settings, HashingEmbedder(), store).run(rebuild=True)
+
+    assert statuses(report)[AMI.doc_id] == "failed"
+    assert "version indexée précédemment est conservée" in report.failures[0].reason
+    assert statuses(report)[ARS_PAGE.doc_id] == "absent"
+    assert store.documents()[AMI.doc_id] == served
+    assert {c.doc_id for c in store.iter_chunks()} == set(EXPECTED_CHUNKS)
+    assert store.count() == report.total_chunks == 12
+    # Carried over with their stored vectors (same model): only the two readable documents
+    # were embedded again.
+    readable = EXPECTED_CHUNKS[CODE.doc_id] + EXPECTED_CHUNKS[HISTORICAL.doc_id]
+    assert report.embedded_chunks == readable
+
+
+def test_rebuild_with_another_model_re_embeds_what_it_carries_over(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    doc_path(settings, ARS_PAGE).unlink()
+
+    report = Ingestor(settings, OtherModelEmbedder(), store).run(rebuild=True)
+
+    assert report.embedded_chunks == 12 and report.reused_vectors == 0
+    assert store.model_id == OtherModelEmbedder.model_id
+    assert set(store.documents()) == set(EXPECTED_CHUNKS)
+    reopened = open_store(settings.index_dir)
+    reopened.open_for_reading(model_id=OtherModelEmbedder.model_id)
+    assert reopened.count() == 12
+
+
+def test_failed_rebuild_leaves_the_previous_index_served_and_ingest_repairs(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    before = store.documents()
+    rewrite(settings, replace(AMI, body=AMI.body + "\nUne phrase ajoutée à la fin.\n"))
+
+    with pytest.raises(IndexWriteError):
+        Ingestor(settings, FailingAfter(calls=1), store).run(rebuild=True)
+
+    reader = open_store(settings.index_dir)
+    reader.open_for_reading(model_id=HashingEmbedder.model_id)
+    assert reader.documents() == before
+    assert reader.count() == 12
+    report = Ingestor(settings, HashingEmbedder(), reader).run()
+    assert statuses(report)[AMI.doc_id] == "changed"
+    assert reader.delete_stale_generations() == []
+
+
 def test_only_limits_the_run_and_removes_nothing(
     settings: Settings, store: ChromaStore, indexed: IngestReport
 ) -> None:
@@ -405,3 +479,37 @@ def test_sigkill_after_a_delay_leaves_whole_versions(
     Ingestor(settings, HashingEmbedder(), store).run()
     assert {d: r.doc_hash for d, r in store.documents().items()} == v2_hashes
     assert store.count() == sum(r.chunks for r in store.documents().values())
+
+
+@pytest.mark.parametrize(
+    ("point", "served"),
+    [
+        ("committed:2", "v1"),  # new generation half written
+        ("activate:1", "v1"),  # new generation complete, not yet served
+        ("delete-generation:1", "v2"),  # served, the replaced one not yet deleted
+        ("purge:1", "v2"),  # old generation deleted, BM25 not yet refreshed
+    ],
+)
+def test_rebuild_killed_at_each_step_serves_the_old_or_the_new_index(
+    tmp_path: Path, point: str, served: str
+) -> None:
+    snapshot = tmp_path / "v1"
+    v1_hashes = make_v1_snapshot(snapshot)
+    script = write_crash_child(tmp_path / "child_ingest.py")
+    settings = prepare_v2(snapshot, tmp_path / "run")
+    v2_hashes = {d.doc_id: indexed_hash(settings, d) for d in V2_SOURCES}
+    kill_at_marker(start_child(script, tmp_path / "run", point, 0.0, rebuild=True), point)
+
+    store = open_store(settings.index_dir)
+    store.open_for_reading(model_id="hashing-64")
+    expected = v1_hashes if served == "v1" else v2_hashes
+    assert {d: r.doc_hash for d, r in store.documents().items()} == expected, point
+    assert_each_document_whole(store, expected, expected, point)
+    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+    assert {c.doc_id for c in assistant.retriever.lexical.chunks} == set(expected)
+
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+
+    assert {d: r.doc_hash for d, r in store.documents().items()} == v2_hashes, point
+    assert store.count() == report.total_chunks
+    assert store.delete_stale_generations() == [], point

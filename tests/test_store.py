@@ -213,12 +213,58 @@ class StoreContract:
         assert list(store.iter_chunks()) == kept
         assert store.count() == 1
 
-    def test_drop_deletes_everything(self, store: ChromaStore, location: Path) -> None:
-        write_version(store, "d", V1, ["Texte."], 0)
-        store.drop()
-        assert not store.exists()
-        with pytest.raises(IndexMissingError):
-            self.reopen(location).open_for_reading(model_id=MODEL)
+    # -- generations (rebuild) ------------------------------------------------------------
+
+    def staged_with(self, store: ChromaStore, doc_id: str, axis: int) -> ChromaStore:
+        staged = store.new_generation()
+        staged.create_or_check(model_id=MODEL, dimension=DIM, chunker_version="1")
+        write_version(staged, doc_id, V2, [f"Texte reconstruit de {doc_id}."], axis)
+        return staged
+
+    def test_new_generation_is_served_only_once_activated(
+        self, store: ChromaStore, location: Path
+    ) -> None:
+        write_version(store, "ancien", V1, ["Texte servi."], 0)
+        staged = self.staged_with(store, "nouveau", 1)
+        reader = self.reopen(location)
+        reader.open_for_reading(model_id=MODEL)
+        assert set(reader.documents()) == {"ancien"}
+        assert [c.doc_id for c, _ in reader.query(basis(1), 5)] == ["ancien"]
+
+        store.activate(staged)
+
+        fresh = self.reopen(location)
+        fresh.open_for_reading(model_id=MODEL)
+        assert set(fresh.documents()) == {"nouveau"}
+        assert [c.doc_id for c, _ in fresh.query(basis(1), 5)] == ["nouveau"]
+        assert set(store.documents()) == {"nouveau"}
+        # The replaced generation is gone: nothing stale left to delete.
+        assert fresh.delete_stale_generations() == []
+
+    def test_reader_follows_a_rebuild_made_by_another_process(
+        self, store: ChromaStore, location: Path
+    ) -> None:
+        write_version(store, "ancien", V1, ["Texte servi."], 0)
+        reader = self.reopen(location)
+        reader.open_for_reading(model_id=MODEL)
+        assert set(reader.documents()) == {"ancien"}
+
+        store.activate(self.staged_with(store, "nouveau", 1))
+
+        assert [c.doc_id for c, _ in reader.query(basis(1), 5)] == ["nouveau"]
+        assert set(reader.documents()) == {"nouveau"}
+
+    def test_unfinished_generation_is_deleted_by_the_next_writer(
+        self, store: ChromaStore, location: Path
+    ) -> None:
+        kept = write_version(store, "ancien", V1, ["Texte servi."], 0)
+        staged = self.staged_with(store, "nouveau", 1)  # a rebuild killed before activate
+
+        writer = self.reopen(location)
+        assert writer.delete_stale_generations() == [staged.generation]
+        writer.open_for_reading(model_id=MODEL)
+        assert list(writer.iter_chunks()) == kept
+        assert writer.delete_stale_generations() == []
 
     # -- vectors ------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""SIGKILL at random moments of an ingestion, repeated: each document is whole, v1 or v2.
+"""SIGKILL at random moments of an ingestion or a rebuild, repeated: whole versions only.
 
 The kill moments are drawn with a fixed seed over the measured length of a complete run, so they
 land anywhere, inside Chroma's own writes included, and the same draws repeat on every run. After
@@ -46,10 +46,12 @@ def _go(child: subprocess.Popen[str]) -> None:
     child.stdin.flush()
 
 
-def _full_run_seconds(script: Path, snapshot: Path, root: Path) -> tuple[float, list[str]]:
+def _full_run_seconds(
+    script: Path, snapshot: Path, root: Path, *, rebuild: bool
+) -> tuple[float, list[str]]:
     """Length of one uninterrupted v2 run, and the markers it prints."""
     prepare_v2(snapshot, root)
-    child = start_child(script, root, "never", 0.0, hold=True)
+    child = start_child(script, root, "never", 0.0, hold=True, rebuild=rebuild)
     _wait_ready(child)
     started = time.perf_counter()
     _go(child)
@@ -61,11 +63,12 @@ def _full_run_seconds(script: Path, snapshot: Path, root: Path) -> tuple[float, 
     return elapsed, markers
 
 
-def _kill_runs(tmp_path: Path, kills: int) -> None:
+def _kill_runs(tmp_path: Path, kills: int, *, rebuild: bool = False) -> None:
+    """Kill ``kills`` v2 runs (incremental, or ``rebuild``) over a v1 index, then repair."""
     snapshot = tmp_path / "v1"
     v1_hashes = make_v1_snapshot(snapshot)
     script = write_crash_child(tmp_path / "child_ingest.py")
-    duration, markers = _full_run_seconds(script, snapshot, tmp_path / "complet")
+    duration, markers = _full_run_seconds(script, snapshot, tmp_path / "complet", rebuild=rebuild)
     rng = random.Random(SEED)
     delays = sorted(rng.uniform(0.0, duration) for _ in range(kills))
 
@@ -73,7 +76,7 @@ def _kill_runs(tmp_path: Path, kills: int) -> None:
     children = []
     for root in roots:
         prepare_v2(snapshot, root)
-        children.append(start_child(script, root, "never", 0.0, hold=True))
+        children.append(start_child(script, root, "never", 0.0, hold=True, rebuild=rebuild))
     reached: list[str] = []
     for child, delay in zip(children, delays, strict=True):
         _wait_ready(child)  # all imports done: the clock only measures the ingestion
@@ -90,6 +93,10 @@ def _kill_runs(tmp_path: Path, kills: int) -> None:
         store = open_store(settings.index_dir)
         store.open_for_reading(model_id="hashing-64")
         assert_each_document_whole(store, v1_hashes, v2_hashes, where)
+        if rebuild:
+            # A rebuild switches the whole index at once: all of v1, or all of v2.
+            served = {d: r.doc_hash for d, r in store.documents().items()}
+            assert served in (v1_hashes, v2_hashes), where
         assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
         committed = sum(r.chunks for r in store.documents().values())
         assert len(assistant.retriever.lexical.chunks) == committed, where
@@ -101,6 +108,7 @@ def _kill_runs(tmp_path: Path, kills: int) -> None:
         visible = sum(len(v) for v in visible_by_doc(store).values())
         assert store.count() == report.total_chunks == visible, where
         assert_each_document_whole(store, v2_hashes, v2_hashes, f"{where}, repaired")
+        assert store.delete_stale_generations() == [], where
     # The draws must spread over the run, not all land before or after it.
     assert len(set(reached)) > 1, reached
     assert set(reached) <= set(markers) | {"ready:1"}
@@ -110,7 +118,19 @@ def test_sigkill_at_random_moments_leaves_whole_versions(tmp_path: Path) -> None
     _kill_runs(tmp_path, kills=6)
 
 
+def test_sigkill_at_random_moments_of_a_rebuild_leaves_the_old_or_the_new_index(
+    tmp_path: Path,
+) -> None:
+    _kill_runs(tmp_path, kills=6, rebuild=True)
+
+
 @pytest.mark.slow
 @pytest.mark.soak
 def test_sigkill_at_many_random_moments_leaves_whole_versions(tmp_path: Path) -> None:
     _kill_runs(tmp_path, kills=30)
+
+
+@pytest.mark.slow
+@pytest.mark.soak
+def test_sigkill_at_many_random_moments_of_a_rebuild(tmp_path: Path) -> None:
+    _kill_runs(tmp_path, kills=30, rebuild=True)
