@@ -155,3 +155,14 @@ def test_two_processes_share_one_chroma_server(chroma_url: str, tmp_path: Path) 
     assert after_a["version"] != first["version"]
     assert after_a["docs"][0] == AMI.doc_id
     assert "zorglubienne" in str(after_a["texts"][0])
+
+    # A rebuild through the server: the reader opened before it follows the new generation.
+    reader = build_store(settings)
+    reader.open_for_reading(model_id=HashingEmbedder.model_id)
+    served = {d: r.doc_hash for d, r in reader.documents().items()}
+    rebuilt = Ingestor(writer, HashingEmbedder(), build_store(writer)).run(rebuild=True)
+    assert not rebuilt.failures and rebuilt.total_chunks == again.total_chunks
+    # The same versions, now read from the new generation.
+    assert {d: r.doc_hash for d, r in reader.documents().items()} == served
+    assert reader.generation == build_store(settings).active_generation() != settings.collection
+    assert build_store(settings).delete_stale_generations() == []
