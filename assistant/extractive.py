@@ -22,7 +22,9 @@ _ANAPHORA = (
     "Cette ", "Cet ", "Dans ce cas", "Dans ce délai", "À défaut", "A défaut", "Toutefois",
 )  # fmt: skip
 # A split after "L." / "art." / "n°" etc. is an abbreviation, not a sentence end.
-_ABBREVIATION_END = re.compile(r"(?:\b[A-Z]|\bart|\bArt|\bn°|\bcf|\bp|\bal|\bnos?)\.$")
+_ABBREVIATION_END = re.compile(
+    r"(?:\b[A-Z]|\bart|\bArt|\bn°|\bcf|\bp|\bal|\bnos?|\bProf|\bPr|\bDr|\bMme|\bMM)\.$"
+)
 _URL = re.compile(r"https?://\S+")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
 _MIN_CHARS = 30
@@ -78,6 +80,13 @@ def split_sentences(text: str) -> list[str]:
             units.append(_shorten(f"{_clean(line)} {' ; '.join(items)}.", _MAX_LIST_CHARS))
             i += 1 + len(items)
             continue
+        if line.endswith(":") and i + 1 < len(lines) and not line.endswith("?:"):
+            # A label whose value is on the next line ("Date de sélection :" / "début mai").
+            value = _clean(lines[i + 1])
+            if value and not _is_heading(value) and len(line) + len(value) < _MAX_CHARS:
+                lines[i + 1] = f"{line} {value}"
+                i += 1
+                continue
         for sentence in _merge_abbreviations(_SENTENCE_END.split(line)):
             cleaned = _clean(sentence)
             if units and cleaned.startswith(_ANAPHORA) and len(units[-1]) < _MAX_CHARS:
@@ -105,9 +114,10 @@ def _logical_lines(text: str) -> list[str]:
             continue
         previous = lines[-1] if lines else ""
         unfinished = previous and not previous.endswith((".", ";", ":", "!", "?"))
-        goes_on = line[0].islower() or (
-            previous.endswith(_OPEN_ENDS) and not _LIST_MARK.match(line)
+        goes_on = (line[0].islower() or line[0].isdigit() or line[0] == "(") and not (
+            _LIST_MARK.match(line)
         )
+        goes_on = goes_on or (previous.endswith(_OPEN_ENDS) and not _LIST_MARK.match(line))
         if unfinished and not hard_break and goes_on:
             lines[-1] = f"{previous} {line}"
         else:
@@ -128,10 +138,13 @@ def _merge_abbreviations(parts: list[str]) -> list[str]:
 
 def _is_heading(text: str) -> bool:
     """Titles, questions used as titles and label lines are not answers."""
-    if text.endswith(("?", ":")) or (":" in text[:25] or text.endswith("!")) and len(text) < 80:
+    if text.endswith(("?", ":")) or text.endswith("!") and len(text) < 80:
         return True
+    label, colon, value = text.partition(":")
+    if colon and len(label) < 25 and len(value.split()) < 3:
+        return True  # "Contact : ARS" is a label, "Objet : le comité …" says something
     letters = [ch for ch in text if ch.isalpha()]
-    if letters and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
+    if letters and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
         return True
     return text.lower().startswith(("article ", "art. ", "annexe")) and len(text) < 60
 

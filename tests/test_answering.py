@@ -314,6 +314,25 @@ def test_markdown_headings_are_not_answer_sentences() -> None:
             "[COMPLET]\nArticle L. 4011-2\n- Les protocoles précisent les formations requises.",
             ["Les protocoles précisent les formations requises."],
         ),
+        # A label with its value on the same line says something; a bare label does not.
+        (
+            "Date limite : les dossiers sont reçus jusqu'au 3 juin.\nContact : ARS\n",
+            ["Date limite : les dossiers sont reçus jusqu'au 3 juin."],
+        ),
+        # A label whose value sits on the next line, a title abbreviation, a year after a break.
+        (
+            "Calendrier de sélection de l'équipe :\nfin juin de l'année prochaine\n"
+            "Avis du Prof. Dupont sur le rapport publié en mars\n2021 (version complète)",
+            [
+                "Calendrier de sélection de l'équipe : fin juin de l'année prochaine",
+                "Avis du Prof. Dupont sur le rapport publié en mars 2021 (version complète)",
+            ],
+        ),
+        # Names in capitals are content; a title all in capitals is not.
+        (
+            "PROTOCOLES ET COOPÉRATIONS\nJeanne DURAND ou Paul-Henri MARTIN",
+            ["Jeanne DURAND ou Paul-Henri MARTIN"],
+        ),
         ("Trop court.", []),
         # A short exclamation is a call to action on a web page, not an answer.
         ("Je suis intéressé(e) par un protocole de coopération national !", []),
