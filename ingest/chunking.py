@@ -30,8 +30,11 @@ from ingest.sources import Source
 __all__ = [
     "CHUNKER_VERSION",
     "ArticleHeading",
+    "check_chunk_settings",
     "chunk_document",
+    "chunk_id",
     "parse_article_heading",
+    "prose_heading",
 ]
 
 logger = logging.getLogger(__name__)
@@ -213,10 +216,7 @@ def chunk_document(
         ValueError: ``chunk_size`` is not positive or ``chunk_overlap`` is not in
             ``[0, chunk_size)``.
     """
-    if chunk_size <= 0:
-        raise ValueError(f"chunk_size must be positive, got {chunk_size}")
-    if not 0 <= chunk_overlap < chunk_size:
-        raise ValueError(f"chunk_overlap must be in [0, {chunk_size}), got {chunk_overlap}")
+    check_chunk_settings(chunk_size, chunk_overlap)
     body = doc.body
     settings = _Settings(chunk_size, chunk_overlap, source.complete)
     lines = _split_lines(body)
@@ -232,6 +232,25 @@ def chunk_document(
     chunks = _to_chunks(doc, source, pieces)
     logger.debug("chunked %s into %d chunks", source.doc_id, len(chunks))
     return chunks
+
+
+def check_chunk_settings(chunk_size: int, chunk_overlap: int) -> None:
+    """Refuse chunk settings that ``chunk_document`` cannot honour.
+
+    Raises:
+        ValueError: ``chunk_size`` is not positive or ``chunk_overlap`` is not in
+            ``[0, chunk_size)``.
+    """
+    if chunk_size <= 0:
+        raise ValueError(f"chunk_size must be positive, got {chunk_size}")
+    if not 0 <= chunk_overlap < chunk_size:
+        raise ValueError(f"chunk_overlap must be in [0, {chunk_size}), got {chunk_overlap}")
+
+
+def chunk_id(doc_id: str, index: int, content_hash: str) -> str:
+    """The id of the ``index``-th chunk of a document, whose text hashes to ``content_hash``."""
+    key = f"{doc_id}\x1f{index}\x1f{content_hash}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:40]
 
 
 def _strip_markup(line: str) -> str:
@@ -426,7 +445,7 @@ def _prose_units(lines: list[_Line], starts_with_title: bool) -> list[_Unit]:
                 para_start = None
             continue
         title = line.text.strip() if starts_with_title and position == 0 else None
-        heading = _clean_section(title) if title else _heading_text(line.text)
+        heading = _clean_section(title) if title else prose_heading(line.text)
         if heading is not None:
             if para_start is not None:
                 units.append(_Unit(para_start, para_end, None))
@@ -441,7 +460,7 @@ def _prose_units(lines: list[_Line], starts_with_title: bool) -> list[_Unit]:
     return units
 
 
-def _heading_text(line: str) -> str | None:
+def prose_heading(line: str) -> str | None:
     """The title if the line looks like a heading (Markdown ``#``, or short and unpunctuated)."""
     stripped = line.strip()
     markdown = _MD_HEADING.match(stripped)
@@ -576,11 +595,10 @@ def _to_chunks(doc: LoadedDocument, source: Source, pieces: list[_Piece]) -> lis
             continue
         index = len(chunks)
         content_hash = hashlib.sha256(piece.text.encode("utf-8")).hexdigest()
-        key = f"{source.doc_id}\x1f{index}\x1f{content_hash}"
         page_index = bisect.bisect_right(page_offsets, piece.start) - 1
         chunks.append(
             Chunk(
-                id=hashlib.sha1(key.encode("utf-8")).hexdigest()[:40],
+                id=chunk_id(source.doc_id, index, content_hash),
                 text=piece.text,
                 doc_id=source.doc_id,
                 title=title,

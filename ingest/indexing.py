@@ -29,6 +29,7 @@ from assistant.store import ChromaStore, DocumentRecord, embed_key, make_client
 from ingest.chunking import CHUNKER_VERSION, chunk_document
 from ingest.loading import describe_os_error, load_document
 from ingest.sources import Source, load_sources
+from ingest.streaming import StreamedChunks, should_stream
 from ingest.sync import find_document_file
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,16 @@ class _Located:
     source: Source
     path: Path
     file_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Streamed:
+    """A changed document too large to load whole: its chunks are read while they are written."""
+
+    located: _Located
+    doc_hash: str
+    chunks: StreamedChunks
+    previous: DocumentRecord | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +260,9 @@ class Ingestor:
             if isinstance(prepared, DocumentOutcome):
                 outcomes[source.doc_id] = prepared
                 continue
+            if isinstance(prepared, _Streamed):
+                outcomes[source.doc_id] = self._store_streamed(prepared, report)
+                continue
             # Small documents are embedded together (fuller batches), then committed one by one.
             if group and sum(len(p.chunks) for p in group) + len(prepared.chunks) > WRITE_BATCH:
                 outcomes.update(self._store_group(group, report))
@@ -335,12 +349,20 @@ class Ingestor:
 
     def _prepare(
         self, located: _Located, previous: DocumentRecord | None
-    ) -> _Prepared | DocumentOutcome:
+    ) -> _Prepared | _Streamed | DocumentOutcome:
         """Load and chunk a changed document; an outcome when there is nothing to write."""
         source, path = located.source, located.path
         doc_hash = version_hash(located.file_sha256, source, self._settings)
         if previous is not None and previous.doc_hash == doc_hash:
             return DocumentOutcome(source.doc_id, "unchanged", chunks=previous.chunks)
+        if should_stream(path):
+            streamed = StreamedChunks(
+                path,
+                source,
+                chunk_size=self._settings.chunk_size,
+                chunk_overlap=self._settings.chunk_overlap,
+            )
+            return _Streamed(located, doc_hash, streamed, previous)
         try:
             document = load_document(path)
             chunks = chunk_document(
@@ -394,21 +416,59 @@ class Ingestor:
             for p in group
         }
 
+    def _store_streamed(self, streamed: _Streamed, report: IngestReport) -> DocumentOutcome:
+        """Write a large document ``WRITE_BATCH`` chunks at a time as they are read, then commit.
+
+        A read failure midway leaves the chunks written so far uncommitted (purged at the end
+        of the run): the previous version, if any, stays served.
+        """
+        located, previous = streamed.located, streamed.previous
+        doc_id, path = located.source.doc_id, located.path
+        count = 0
+        batch: list[Chunk] = []
+        try:
+            for chunk in streamed.chunks:
+                batch.append(_with_doc_hash(chunk, streamed.doc_hash))
+                if len(batch) == WRITE_BATCH:
+                    self._write(self._store.add_chunks, batch, self._vectors(batch, report))
+                    count += len(batch)
+                    batch = []
+            if batch:
+                self._write(self._store.add_chunks, batch, self._vectors(batch, report))
+                count += len(batch)
+            changed = streamed.chunks.sha256 != located.file_sha256
+        except CorpusError as err:
+            return _kept(DocumentOutcome(doc_id, "failed", reason=err.message), previous)
+        except OSError as err:
+            reason = f"{path} : lecture impossible ({describe_os_error(err)})"
+            return _kept(DocumentOutcome(doc_id, "failed", reason=reason), previous)
+        if changed:
+            reason = f"{path} : fichier modifié pendant sa lecture ; relancez `coop ingest`"
+            return _kept(DocumentOutcome(doc_id, "failed", reason=reason), previous)
+        if count == 0:
+            reason = f"{path} : aucun texte indexable"
+            return _kept(DocumentOutcome(doc_id, "failed", reason=reason), previous)
+        self._commit_record(located, streamed.doc_hash, count)
+        return DocumentOutcome(doc_id, "new" if previous is None else "changed", chunks=count)
+
     def _commit(self, prepared: _Prepared) -> None:
-        source = prepared.located.source
+        self._commit_record(prepared.located, prepared.doc_hash, len(prepared.chunks))
+
+    def _commit_record(self, located: _Located, doc_hash: str, chunks: int) -> None:
+        source = located.source
         self._write(
             self._store.commit_document,
             DocumentRecord(
                 doc_id=source.doc_id,
-                doc_hash=prepared.doc_hash,
+                doc_hash=doc_hash,
                 title=source.title,
                 kind=source.kind,
                 date=source.date or "",
                 status=source.status,
                 official_url=source.official_url or "",
-                chunks=len(prepared.chunks),
+                chunks=chunks,
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                source_file=prepared.located.path.name,
+                source_file=located.path.name,
             ),
         )
 

@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from bs4 import BeautifulSoup
 from bs4.element import (
@@ -35,14 +36,25 @@ from pypdf.errors import DependencyError, PyPdfError
 from assistant.errors import CorpusError
 
 __all__ = [
+    "HEADER_MAX_CHARS",
     "PAGE_SEPARATOR",
     "SUPPORTED_SUFFIXES",
+    "TEXT_SUFFIXES",
+    "FileFormat",
     "LoadedDocument",
     "Page",
+    "binary_text_error",
+    "check_printable",
+    "check_size",
+    "count_non_printable",
     "describe_os_error",
+    "empty_file_error",
+    "legacy_encoding",
     "load_document",
     "make_document",
+    "no_text_error",
     "parse_header",
+    "read_error",
 ]
 
 logger = logging.getLogger(__name__)
@@ -50,6 +62,9 @@ logger = logging.getLogger(__name__)
 # Pages are joined with a form feed: it never occurs inside extracted page text (the loader
 # turns stray ones into newlines), so page boundaries stay recoverable from the body.
 PAGE_SEPARATOR = "\f"
+
+# Formats with their own size cap.
+FileFormat = Literal["text", "pdf", "html"]
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -70,10 +85,12 @@ _HEADER_END = "---"
 _MAX_HEADER_LINES = 100
 # A longer line is body text: header scanning stops there instead of copying it.
 _MAX_HEADER_LINE_CHARS = 10_000
+# ``parse_header`` never looks further than this many characters into a text.
+HEADER_MAX_CHARS = (_MAX_HEADER_LINES + 2) * (_MAX_HEADER_LINE_CHARS + 1)
 
 # Largest file read, by format: the whole text is held in memory (a few times its size while
 # decoding and chunking), and BeautifulSoup needs far more per byte than plain text does.
-_MAX_BYTES = {"text": 100_000_000, "pdf": 100_000_000, "html": 20_000_000}
+_MAX_BYTES: dict[FileFormat, int] = {"text": 100_000_000, "pdf": 100_000_000, "html": 20_000_000}
 
 # French reasons for the OS errors a file read can meet (strerror is English or localised).
 _OS_REASONS = {
@@ -223,8 +240,10 @@ def load_document(path: Path) -> LoadedDocument:
             f"{path} : format « {suffix or 'sans extension'} » non pris en charge "
             f"(formats acceptés : {supported})."
         )
-    kind = "pdf" if suffix in PDF_SUFFIXES else "text" if suffix in TEXT_SUFFIXES else "html"
-    data = _read_bytes(path, _MAX_BYTES[kind])
+    kind: FileFormat = (
+        "pdf" if suffix in PDF_SUFFIXES else "text" if suffix in TEXT_SUFFIXES else "html"
+    )
+    data = _read_bytes(path, kind)
     digest = hashlib.sha256(data).hexdigest()
     if kind == "pdf":
         document = make_document(path, {}, _pdf_pages(data, path), digest)
@@ -235,7 +254,7 @@ def load_document(path: Path) -> LoadedDocument:
         del text
         document = make_document(path, header, [(0, body)], digest)
     if not any(_has_text(page.text) for page in document.pages):
-        raise CorpusError(f"{path} : aucun texte après extraction (document vide).")
+        raise no_text_error(path)
     logger.debug(
         "loaded %s: %d page(s), %d characters, %d header field(s)",
         path,
@@ -284,6 +303,80 @@ def describe_os_error(err: OSError) -> str:
     return f"erreur système {err.errno}" if err.errno else f"erreur système ({type(err).__name__})"
 
 
+def check_size(path: Path, size: int, kind: FileFormat) -> None:
+    """Refuse a ``size``-byte file over the cap of its format (``kind``).
+
+    Raises:
+        CorpusError: the file is too large.
+    """
+    max_bytes = _MAX_BYTES[kind]
+    if size > max_bytes:
+        raise CorpusError(
+            f"{path} : fichier trop volumineux ({size / 1e6:.1f} Mo, maximum "
+            f"{max_bytes / 1e6:.0f} Mo pour ce format)."
+        )
+
+
+def read_error(path: Path, err: OSError) -> CorpusError:
+    """The error to raise for an OS error met while opening or reading ``path``."""
+    if isinstance(err, FileNotFoundError):
+        return CorpusError(f"{path} : fichier introuvable.")
+    if isinstance(err, IsADirectoryError):
+        return CorpusError(f"{path} : c'est un dossier, pas un fichier.")
+    return CorpusError(f"{path} : lecture impossible ({describe_os_error(err)}).")
+
+
+def empty_file_error(path: Path) -> CorpusError:
+    """The error to raise for a file of 0 bytes."""
+    return CorpusError(f"{path} : fichier vide (0 octet).")
+
+
+def no_text_error(path: Path) -> CorpusError:
+    """The error to raise when a file yields only whitespace."""
+    return CorpusError(f"{path} : aucun texte après extraction (document vide).")
+
+
+def binary_text_error(path: Path) -> CorpusError:
+    """The error to raise for NUL bytes in a text file (not UTF-16)."""
+    return CorpusError(
+        f"{path} : contenu binaire (octets nuls) dans un fichier texte ; "
+        "ce n'est pas un texte lisible."
+    )
+
+
+def count_non_printable(text: str) -> int:
+    """How many control codes (other than whitespace) and U+FFFD ``text`` holds."""
+    return sum(1 for _ in _NON_PRINTABLE.finditer(text))
+
+
+def check_printable(path: Path, bad: int, total: int) -> None:
+    """Refuse a text of ``total`` characters of which ``bad`` are not printable, if too many.
+
+    Raises:
+        CorpusError: more than 5 % of the characters are control codes.
+    """
+    if total and bad / total > _MAX_NON_PRINTABLE_RATIO:
+        raise CorpusError(
+            f"{path} : contenu binaire ({bad} caractères non imprimables sur {total}) "
+            "dans un fichier texte."
+        )
+
+
+def legacy_encoding(data: bytes, path: Path) -> str:
+    """The legacy encoding (CP1252 or Latin-1) that non-UTF-8 ``data`` reads best in.
+
+    Raises:
+        CorpusError: neither fits: the bytes are not text.
+    """
+    # Only the encoding's name is kept: str(best) would hold a second copy of the text.
+    best = from_bytes(data, cp_isolation=_LEGACY_ENCODINGS).best()
+    if best is None:
+        raise CorpusError(
+            f"{path} : encodage du texte non reconnu (ni UTF-8, ni Windows-1252, ni Latin-1)."
+        )
+    return best.encoding
+
+
 def _leading_lines(text: str, count: int) -> list[str]:
     """Up to ``count`` first lines of ``text``, without copying the rest of a large text.
 
@@ -307,23 +400,14 @@ def _has_text(text: str) -> bool:
     return bool(text) and not text.isspace()
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def _read_bytes(path: Path, kind: FileFormat) -> bytes:
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise CorpusError(
-                f"{path} : fichier trop volumineux ({size / 1e6:.1f} Mo, maximum "
-                f"{max_bytes / 1e6:.0f} Mo pour ce format)."
-            )
+        check_size(path, path.stat().st_size, kind)
         data = path.read_bytes()
-    except FileNotFoundError as err:
-        raise CorpusError(f"{path} : fichier introuvable.") from err
-    except IsADirectoryError as err:
-        raise CorpusError(f"{path} : c'est un dossier, pas un fichier.") from err
     except OSError as err:
-        raise CorpusError(f"{path} : lecture impossible ({describe_os_error(err)}).") from err
+        raise read_error(path, err) from err
     if not data:
-        raise CorpusError(f"{path} : fichier vide (0 octet).")
+        raise empty_file_error(path)
     return data
 
 
@@ -335,21 +419,13 @@ def _decode_text(data: bytes, path: Path) -> str:
         except UnicodeDecodeError as err:
             raise CorpusError(f"{path} : texte UTF-16 illisible ({err.reason}).") from err
     if b"\x00" in data:
-        raise CorpusError(
-            f"{path} : contenu binaire (octets nuls) dans un fichier texte ; "
-            "ce n'est pas un texte lisible."
-        )
+        raise binary_text_error(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        best = from_bytes(data, cp_isolation=_LEGACY_ENCODINGS).best()
-        if best is None:
-            raise CorpusError(
-                f"{path} : encodage du texte non reconnu (ni UTF-8, ni Windows-1252, ni Latin-1)."
-            ) from None
-        logger.info("%s is not UTF-8, decoded as %s", path, best.encoding)
-        # Decode here rather than str(best), which would keep a second copy inside ``best``.
-        text = data.decode(best.encoding)
+        encoding = legacy_encoding(data, path)
+        logger.info("%s is not UTF-8, decoded as %s", path, encoding)
+        text = data.decode(encoding)
     return _normalize_text(text, path)
 
 
@@ -357,13 +433,7 @@ def _normalize_text(text: str, path: Path) -> str:
     """Unify newlines and Unicode composition, and reject text that is mostly control codes."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
-    if text:
-        bad = sum(1 for _ in _NON_PRINTABLE.finditer(text))
-        if bad / len(text) > _MAX_NON_PRINTABLE_RATIO:
-            raise CorpusError(
-                f"{path} : contenu binaire ({bad} caractères non imprimables sur {len(text)}) "
-                "dans un fichier texte."
-            )
+    check_printable(path, count_non_printable(text), len(text))
     return text
 
 

@@ -513,3 +513,64 @@ def test_rebuild_killed_at_each_step_serves_the_old_or_the_new_index(
     assert {d: r.doc_hash for d, r in store.documents().items()} == v2_hashes, point
     assert store.count() == report.total_chunks
     assert store.delete_stale_generations() == [], point
+
+
+def test_files_over_the_stream_threshold_are_indexed_as_when_loaded_whole(
+    settings: Settings, store: ChromaStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = Ingestor(settings, HashingEmbedder(), store).run()
+    expected = sorted((c.doc_id, c.chunk_index, c.text) for c in store.iter_chunks())
+    other = make_settings(tmp_path / "streamed")
+    other = other.model_copy(
+        update={"corpus_file": settings.corpus_file, "corpus_dir": settings.corpus_dir}
+    )
+    monkeypatch.setattr("ingest.streaming.STREAM_THRESHOLD_BYTES", 10)
+    streamed_store = open_store(other.index_dir)
+
+    report = Ingestor(other, HashingEmbedder(), streamed_store).run()
+
+    assert report.failures == [] and report.total_chunks == whole.total_chunks
+    got = sorted((c.doc_id, c.chunk_index, c.text) for c in streamed_store.iter_chunks())
+    assert got == expected
+    assert streamed_store.documents().keys() == store.documents().keys()
+
+
+def test_streamed_file_that_fails_keeps_its_served_version(
+    settings: Settings, store: ChromaStore, indexed: IngestReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = store.documents()[AMI.doc_id]
+    monkeypatch.setattr("ingest.streaming.STREAM_THRESHOLD_BYTES", 10)
+    path = doc_path(settings, AMI)
+    path.write_bytes(path.read_bytes() + b"\nOctet nul : \x00 fin.\n")
+
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+
+    [failure] = report.failures
+    assert failure.doc_id == AMI.doc_id and str(path) in failure.reason
+    assert "version indexée précédemment est conservée" in failure.reason
+    assert store.documents()[AMI.doc_id] == served
+    assert store.count() == report.total_chunks == 12
+
+
+def test_streamed_file_rewritten_while_read_is_not_committed(
+    settings: Settings, store: ChromaStore, indexed: IngestReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = store.documents()[AMI.doc_id]
+    rewrite(settings, replace(AMI, body=AMI.body + "\nUne phrase ajoutée à la fin.\n"))
+    monkeypatch.setattr("ingest.streaming.STREAM_THRESHOLD_BYTES", 10)
+    # The bytes hashed before the read are not those read: the file changed in between.
+    real_sha256_of = indexing.sha256_of
+    monkeypatch.setattr(
+        indexing,
+        "sha256_of",
+        lambda path: "0" * 64 if path == doc_path(settings, AMI) else real_sha256_of(path),
+    )
+
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+
+    assert [f.doc_id for f in report.failures] == [AMI.doc_id]
+    assert "modifié pendant sa lecture" in report.failures[0].reason
+    assert store.documents()[AMI.doc_id] == served
+    # The chunks written while streaming were never committed, and were purged.
+    assert report.orphans_purged > 0
+    assert store.count() == report.total_chunks == 12
