@@ -36,7 +36,7 @@ _OPEN_ENDS = (
 _MAX_CHARS = 520
 _MAX_LIST_CHARS = 700
 # A sentence scoring under this share of the best one is not relevant enough to quote.
-_KEEP_SHARE = 0.4
+_KEEP_SHARE = 0.35
 
 Idf = Callable[[str], float]
 
@@ -178,9 +178,9 @@ def extract(
     hits: Sequence[Hit],
     idf: Idf,
     *,
-    max_sentences: int = 6,
+    max_sentences: int = 8,
     max_chars: int = 1800,
-    new_source_toll: float = 0.2,
+    new_source_toll: float = 0.3,
     boost: Callable[[str], float] | None = None,
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.

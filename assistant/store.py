@@ -37,6 +37,11 @@ _PAGE = 500
 Where = dict[str, Any]
 _T = TypeVar("_T")
 _POINTER_ID = "active"
+# HNSW candidates explored per query. Chroma's default (100) is barely above the 2 x fetch_k
+# results asked for, and the graph rebuilt from the write log at load differs between
+# processes: one run in eight lost a neighbour, so one question could rank differently from run
+# to run. 400 makes the search exact on indexes of a few hundred chunks, and closer elsewhere.
+EF_SEARCH = 400
 _GENERATION_MARK = "-gen-"
 
 
@@ -206,11 +211,14 @@ class ChromaStore:
         name = self.generation
         collection = self._client.get_or_create_collection(
             name,
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
             metadata=wanted,
             embedding_function=None,
         )
         self._check(collection.metadata or {}, model_id, dimension, chunker_version)
+        hnsw = (collection.configuration or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != EF_SEARCH:  # an index created before this setting
+            collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
         self._generation, self._model_id = name, model_id
         self._chunks = collection
         self._catalog = self._client.get_or_create_collection(

@@ -5,16 +5,26 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import chromadb
 import numpy as np
 import pytest
 from chromadb.api.shared_system_client import SharedSystemClient
+from chromadb.config import Settings as ChromaSettings
 
 from assistant.errors import IndexMismatchError, IndexMissingError
 from assistant.schema import Chunk
-from assistant.store import ChromaStore, DocumentRecord, date_number, embed_key, is_in_force
+from assistant.store import (
+    EF_SEARCH,
+    ChromaStore,
+    DocumentRecord,
+    date_number,
+    embed_key,
+    is_in_force,
+)
 from tests.helpers import make_chunk, open_store
 
 MODEL = "hashing-64"
+CHROMA_SETTINGS = ChromaSettings(anonymized_telemetry=False)
 DIM = 8
 V1 = "1" * 64
 V2 = "2" * 64
@@ -325,6 +335,24 @@ class TestChromaStore(StoreContract):
         # read the folder from disk, as a new process would.
         SharedSystemClient.clear_system_cache()
         return open_store(location)
+
+    def test_an_older_index_gets_the_wider_search_when_opened_for_writing(
+        self, location: Path
+    ) -> None:
+        client = chromadb.PersistentClient(path=str(location), settings=CHROMA_SETTINGS)
+        client.create_collection(
+            "coop", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+        )
+        assert client.get_collection("coop").configuration["hnsw"]["ef_search"] != EF_SEARCH
+
+        ChromaStore(client, "coop").create_or_check(
+            model_id=MODEL, dimension=DIM, chunker_version="1"
+        )
+
+        fresh = self.reopen(location)
+        fresh.open_for_reading(model_id=MODEL)
+        raw = chromadb.PersistentClient(path=str(location), settings=CHROMA_SETTINGS)
+        assert raw.get_collection("coop").configuration["hnsw"]["ef_search"] == EF_SEARCH
 
 
 # --- helpers of store.py ---------------------------------------------------------------------
