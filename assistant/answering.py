@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 from assistant import prompts
+from assistant.dates import long_french_date
 from assistant.errors import GenerationError, QuestionError
 from assistant.extractive import Extract, extract, split_sentences, weighted_query
 from assistant.lexical import fold_accents, fold_for_matching, tokenize_fr
@@ -83,6 +84,10 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
 ]
 _EXPECTED_KIND_BONUS = 0.15
+_ASKS_SINCE_WHEN = re.compile(
+    r"depuis quand|a partir de quand|\bquand\b.*\b(?:vigueur|appliqu|redaction|version)|"
+    r"date d'entree en vigueur|(?:redaction|version) (?:actuelle|en vigueur)"
+)
 
 
 def expected_kind_bonus(question: str) -> Callable[[str], float] | None:
@@ -319,9 +324,9 @@ class Assistant:
                 return self._llm_answer(query if query != question else question, hits, history)
             except GenerationError as err:
                 notice = prompts.FALLBACK_NOTICE.format(reason=err.message)
-                fallback = self._extractive_answer(hits, chosen)
+                fallback = self._extractive_answer(question, hits, chosen)
                 return _with_notice(fallback, notice)
-        return self._extractive_answer(hits, chosen)
+        return self._extractive_answer(question, hits, chosen)
 
     def _llm_answer(self, question: str, hits: list[Hit], history: Sequence[Message]) -> Answer:
         assert self.generator is not None
@@ -344,9 +349,13 @@ class Assistant:
         text = _with_status_notes(text, citations)
         return Answer(question, text, citations, False, hits, notice=notice, backend=self.backend)
 
-    def _extractive_answer(self, hits: list[Hit], chosen: Extract) -> Answer:
+    def _extractive_answer(self, question: str, hits: list[Hit], chosen: Extract) -> Answer:
         parts: list[str] = []
         quotes: dict[int, list[str]] = {}
+        dated = _version_note(question, hits, chosen)
+        if dated is not None:
+            passage, note = dated
+            parts.append(f"{note} [{passage + 1}]")
         for sentence in chosen.sentences:
             bullet = "- " if parts else ""
             parts.append(f"{bullet}{sentence.text} [{sentence.passage + 1}]")
@@ -360,6 +369,26 @@ class Assistant:
         ]
         text = _with_status_notes(text, citations)
         return Answer("", text, citations, False, hits, backend="extractive")
+
+
+def _version_note(question: str, hits: Sequence[Hit], chosen: Extract) -> tuple[int, str] | None:
+    """For "since when does it apply?", the in-force date the article's text states, if any.
+
+    Taken from the first passage, among those quoted then those named by the question, whose
+    article carries an "en vigueur depuis" date.
+    """
+    if not _ASKS_SINCE_WHEN.search(fold_for_matching(question)):
+        return None
+    quoted = [s.passage for s in chosen.sentences]
+    named = [i for i, hit in enumerate(hits) if hit.exact_reference]
+    for passage in dict.fromkeys(quoted + named):
+        chunk = hits[passage].chunk
+        if chunk.article_date and chunk.article:
+            article = chunk.section if chunk.section.lower().startswith("article") else ""
+            label = f"l'{article[0].lower()}{article[1:]}" if article else "cet article"
+            date = long_french_date(chunk.article_date)
+            return passage, prompts.VERSION_NOTE.format(article=label, date=date)
+    return None
 
 
 def _with_notice(answer: Answer, notice: str) -> Answer:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from assistant.authority import authority_of
 from assistant.checklist import Checklist
+from assistant.dates import french_date
 from assistant.feedback import FeedbackStore, Rating
 from assistant.rendering import (
     KIND_LABELS,
@@ -157,17 +158,6 @@ def filters_caption(filters: SearchFilters, titles: Mapping[str, str]) -> str:
 
 
 # -- corpus --------------------------------------------------------------------------------------
-
-
-def french_date(iso: str) -> str:
-    """'2023-05-21' → '21/05/2023'; an ISO timestamp gets its time (UTC); other text unchanged."""
-    try:
-        parsed = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    if "T" in iso:
-        return parsed.strftime("%d/%m/%Y à %H:%M") + (" (UTC)" if parsed.tzinfo else "")
-    return parsed.strftime("%d/%m/%Y")
 
 
 def kind_label(kind: str) -> str:

@@ -18,6 +18,8 @@ EXTRACTIVE_INTRO = "D'après les textes :"
 HISTORICAL_NOTE = "texte historique, antérieur à la réforme de 2019 ou remplacé depuis"
 # Heading of the supporting quotes that follow the lead sentence of an extractive answer.
 SUPPORTING_QUOTES = "Les textes précisent aussi :"
+# Lead of an answer to "since when does this article apply?": the date the text itself states.
+VERSION_NOTE = "La rédaction en vigueur de {article} s'applique depuis le {date}."
 PARTIAL_NOTE = "texte partiel : la citation peut ne pas reprendre l'article en entier"
 
 FALLBACK_NOTICE = (

@@ -172,7 +172,10 @@ class HybridRetriever:
         return result
 
     def _exact_first(self, query: str, hits: list[Hit], filters: SearchFilters) -> list[Hit]:
-        """Passages of the articles or texts the query names, texts in force first."""
+        """Passages of the articles or texts the query names, texts in force first.
+
+        Superseded versions come first when the question asks about the past.
+        """
         exact: list[Chunk] = []
         for reference in find_references(query):
             exact += self.lexical.by_article(reference)
@@ -184,8 +187,12 @@ class HybridRetriever:
                 ):
                     exact.append(chunk)
         exact = [c for c in exact if filters.accepts(c)]
+        past = asks_about_the_past(query)
         exact.sort(
-            key=lambda c: (not is_in_force(c.status), -date_number(c.article_date or c.date))
+            key=lambda c: (
+                is_in_force(c.status) == past,
+                -date_number(c.article_date or c.date),
+            )
         )
         return [Hit(chunk=c, score=_EXACT_SCORE, exact_reference=True) for c in exact]
 

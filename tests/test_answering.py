@@ -528,3 +528,25 @@ def test_small_model_sees_three_passages_and_may_cite_only_those(
     assert f"[{prompts.SMALL_MODEL_PASSAGES + 1}] " not in prompt
     assert markers(answer.text) == [1]  # [4] was never shown to the model: dropped
     assert answer.notice == prompts.UNSUPPORTED_NOTICE
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        (
+            "Depuis quand la rédaction actuelle de l'article L. 4011-3 s'applique-t-elle ?",
+            "La rédaction en vigueur de l'article L. 4011-3 s'applique depuis le 21 mai 2023. [1]",
+        ),
+        ("Que prévoit l'article L. 4011-3 ?", None),  # not a question about dates
+    ],
+)
+def test_since_when_questions_lead_with_the_in_force_date(
+    shared_assistant: Assistant, question: str, lead: str | None
+) -> None:
+    answer = shared_assistant.ask(question)
+    first_line = answer.text.splitlines()[0]
+    if lead is None:
+        assert "s'applique depuis" not in answer.text
+    else:
+        assert first_line == lead
+        assert answer.citations[0].doc_id == CODE.doc_id

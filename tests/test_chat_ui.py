@@ -15,7 +15,6 @@ from assistant.chat_ui import (
     checklist_sources,
     corpus_overview,
     filters_caption,
-    french_date,
     passage_of,
     rating_of,
     save_comment,
@@ -24,6 +23,7 @@ from assistant.chat_ui import (
     timing_caption,
 )
 from assistant.checklist import EMPTY_CHECKLIST, build_checklist
+from assistant.dates import french_date, long_french_date
 from assistant.feedback import FeedbackStore
 from assistant.rendering import (
     conversation_to_markdown,
@@ -214,6 +214,18 @@ def test_filters_caption() -> None:
 )
 def test_french_date(iso: str, expected: str) -> None:
     assert french_date(iso) == expected
+
+
+@pytest.mark.parametrize(
+    ("iso", "expected"),
+    [
+        ("2025-09-10", "10 septembre 2025"),
+        ("2020-02-01", "1er février 2020"),
+        ("vers 2010", "vers 2010"),
+    ],
+)
+def test_long_french_date(iso: str, expected: str) -> None:
+    assert long_french_date(iso) == expected
 
 
 def record(doc_id: str, date_: str, ingested: str, **fields: object) -> DocumentRecord:

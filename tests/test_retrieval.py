@@ -341,3 +341,18 @@ def test_superseded_version_left_alone_when_the_question_is_about_the_past(
 )
 def test_asks_about_the_past(question: str, expected: bool) -> None:
     assert asks_about_the_past(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("Que prévoit l'article L. 4011-3 ?", CODE.doc_id),
+        ("Que prévoyait l'ancien article L. 4011-3 ?", HISTORICAL.doc_id),
+    ],
+)
+def test_named_article_version_follows_the_tense_of_the_question(
+    retriever: HybridRetriever, query: str, first: str
+) -> None:
+    hits = retriever.search(query, 3)
+    assert hits[0].exact_reference
+    assert (hits[0].chunk.doc_id, hits[0].chunk.article) == (first, "L4011-3")

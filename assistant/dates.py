@@ -1,0 +1,31 @@
+"""Dates shown to users, in French."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def french_date(iso: str) -> str:
+    """'2023-05-21' → '21/05/2023'; an ISO timestamp gets its time (UTC); other text unchanged."""
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if "T" in iso:
+        return parsed.strftime("%d/%m/%Y à %H:%M") + (" (UTC)" if parsed.tzinfo else "")
+    return parsed.strftime("%d/%m/%Y")
+
+
+def long_french_date(iso: str) -> str:
+    """'2025-09-10' → '10 septembre 2025' ('1er' for the first day); other text unchanged."""
+    try:
+        day = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number} {_MONTHS[day.month - 1]} {day.year}"
