@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import time
@@ -35,6 +36,19 @@ _NUMBER_WORDS = (
 # Expected answer types: a question asking for an amount, a phone number, a duration in hours or
 # a count is only answered by a passage that states one (otherwise the corpus does not say).
 # "Combien de protocoles …": the answer must count that very noun.
+# A count: "un"/"une" are left out ("d'un protocole" counts nothing), "une dizaine" is kept.
+_COUNT_WORDS = (
+    r"\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent|"
+    r"dizaine|vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|centaine|millier)s?\b"
+)
+# Words that may stand between a number and what it counts ("60 le nombre de protocoles").
+_QUANTITY_WORDS = frozenset(
+    {
+        "nombre", "total", "totalite", "dizaine", "dizaines", "vingtaine", "trentaine",
+        "quarantaine", "cinquantaine", "soixantaine", "centaine", "centaines", "millier",
+        "milliers", "plus", "moins", "pres", "environ",
+    }
+)  # fmt: skip
 _COUNTED_NOUN = re.compile(r"\bcombien d(?:e |')(?!temps\b)(\w{4,})")
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
@@ -118,10 +132,20 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
 
 
 def _counts(noun: str, answer: str) -> bool:
-    """Whether the answer gives a number of ``noun`` ("près de 60 le nombre de protocoles")."""
+    """Whether the answer gives a number of ``noun`` ("près de 60 le nombre de protocoles").
+
+    "deux modèles de protocoles" counts models, not protocols: a word followed by "de" may
+    only stand between the number and the noun when it is itself a quantity ("nombre").
+    """
     stem = noun[: max(4, len(noun) - 2)]
-    pattern = rf"(?:\d+|{_NUMBER_WORDS})\W+(?:[\w']+\W+){{0,4}}?{re.escape(stem)}"
-    return re.search(pattern, answer) is not None
+    pattern = rf"(?:\d+|{_COUNT_WORDS})\W+((?:[\w']+\W+){{0,4}}?){re.escape(stem)}"
+    for match in re.finditer(pattern, answer):
+        words = re.findall(r"[\w]+", match.group(1))
+        pairs = itertools.pairwise([*words, ""])
+        counted = [word for word, after in pairs if after in {"de", "d", "des"}]
+        if all(word in _QUANTITY_WORDS for word in counted):
+            return True
+    return False
 
 
 _ENGLISH_WORDS = {

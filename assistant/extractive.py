@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from assistant.authority import authority_bonus, authority_sort_key
 from assistant.glossary import expansions
-from assistant.lexical import tokenize_fr
+from assistant.lexical import find_references, tokenize_fr
 from assistant.schema import Hit
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[«\"A-ZÀ-ÖØ-Ý0-9])")
@@ -37,6 +37,12 @@ _MAX_CHARS = 520
 _MAX_LIST_CHARS = 700
 # A sentence scoring under this share of the best one is not relevant enough to quote.
 _KEEP_SHARE = 0.35
+# A sentence sharing more than this share of its words with a chosen one repeats it.
+_MAX_OVERLAP = 0.7
+# Share of a sentence's relevance measured with its document's title read along with it: a
+# question that names the text ("l'article 1er de la loi du 26 avril 2021") is answered by a
+# sentence of that text which does not repeat the name.
+_TITLE_SHARE = 0.25
 
 Idf = Callable[[str], float]
 
@@ -180,7 +186,7 @@ def extract(
     *,
     max_sentences: int = 8,
     max_chars: int = 1800,
-    new_source_toll: float = 0.3,
+    new_source_toll: float = 0.35,
     boost: Callable[[str], float] | None = None,
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
@@ -197,13 +203,16 @@ def extract(
     if not candidates:
         return Extract([], 0.0)
 
+    titles = [_title_tokens(hit.chunk.title) for hit in hits]
+
     def score(sentence: Sentence) -> float:
         hit = hits[sentence.passage]
         prior = 0.25 / (sentence.passage + 1) + (0.2 if hit.exact_reference else 0.0)
         lead = 0.05 if sentence.position == 0 else 0.0
         typed = boost(sentence.text) if boost else 0.0
         return (
-            coverage(query, sentence.tokens, idf)
+            (1 - _TITLE_SHARE) * coverage(query, sentence.tokens, idf)
+            + _TITLE_SHARE * coverage(query, sentence.tokens | titles[sentence.passage], idf)
             + prior
             + lead
             + authority_bonus(hit.chunk)
@@ -216,10 +225,15 @@ def extract(
     cited_docs: set[str] = set()
     used = 0
 
+    named = any(hit.exact_reference for hit in hits)
+
     def adjusted(sentence: Sentence) -> float:
-        """Score, less a toll for a document not cited yet (a named article pays none)."""
+        """Score, less a toll for a document not cited yet (a named article pays none).
+
+        When the question names an article, the other passages pay it too, cited or not.
+        """
         hit = hits[sentence.passage]
-        fresh = chosen and not hit.exact_reference and hit.chunk.doc_id not in cited_docs
+        fresh = chosen and not hit.exact_reference and (named or hit.chunk.doc_id not in cited_docs)
         return scores[(sentence.passage, sentence.position)] - (new_source_toll if fresh else 0.0)
 
     remaining = list(candidates)
@@ -230,7 +244,7 @@ def extract(
             break
         if used + len(sentence.text) > max_chars and chosen:
             continue
-        if any(_overlap(sentence.tokens, c.tokens) > 0.6 for c in chosen):
+        if any(_overlap(sentence.tokens, c.tokens) > _MAX_OVERLAP for c in chosen):
             continue
         chosen.append(sentence)
         cited_docs.add(hits[sentence.passage].chunk.doc_id)
@@ -243,6 +257,15 @@ def extract(
         key=lambda s: (authority_sort_key(hits[s.passage].chunk), s.passage, s.position),
     )
     return Extract(chosen[:1] + supporting, coverage(query, top_tokens, idf))
+
+
+def _title_tokens(title: str) -> frozenset[str]:
+    """A title's words, less its article references.
+
+    "articles L. 4011-1 à L. 4011-3" names a range: not every passage of it is about L. 4011-3.
+    """
+    references = {reference.lower() for reference in find_references(title)}
+    return frozenset(tokenize_fr(title)) - references
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
