@@ -16,7 +16,7 @@ from assistant.answering import (
     renumber,
 )
 from assistant.errors import GenerationError, QuestionError
-from assistant.extractive import split_sentences
+from assistant.extractive import extract, split_sentences, weighted_query
 from assistant.retrieval import SearchFilters
 from assistant.schema import Answer, Hit, Message
 from tests.fakes import ScriptedGenerator
@@ -554,3 +554,27 @@ def test_since_when_questions_lead_with_the_in_force_date(
     else:
         assert first_line == lead
         assert answer.citations[0].doc_id == CODE.doc_id
+
+
+def test_a_sentence_is_read_with_the_title_of_its_document() -> None:
+    # The question names the law; the sentence that answers it does not repeat the name.
+    law = make_chunk(
+        "loi-2021",
+        0,
+        "Le Gouvernement remet au Parlement un rapport dans un délai de six mois.",
+        title="Loi du 26 avril 2021 visant à améliorer le système de santé",
+    )
+    other = make_chunk(
+        "circulaire",
+        0,
+        "Le rapport d'activité de la circulaire d'avril est remis par les agences.",
+        title="Circulaire sur les agences",
+    )
+    query = weighted_query("Que demande la loi du 26 avril 2021 comme rapport ?")
+    idf = {"rapport": 1.0, "demand": 1.0, "loi": 2.0, "26": 3.0, "avril": 2.0, "2021": 3.0}
+
+    chosen = extract(query, [Hit(law, 0.5), Hit(other, 0.4)], lambda t: idf.get(t, 1.0))
+
+    # Without its title, the law's sentence (one word of the question) would lose to the other
+    # one (two words of it).
+    assert chosen.sentences[0].passage == 0
