@@ -1,8 +1,15 @@
-"""Acronyms of the field spelled out: a question using one finds the text that spells it out."""
+"""The field's vocabulary: acronyms spelled out, and everyday words in the texts' own terms.
+
+A question using an acronym or a word of everyday speech ("malade", "kiné", "hôpital") finds the
+text that spells it out or says it the legal way ("patient", "masseur-kinésithérapeute",
+"établissement de santé").
+"""
 
 from __future__ import annotations
 
 import re
+
+from assistant.lexical import fold_accents
 
 ACRONYMS: dict[str, str] = {
     "ACI": "accord conventionnel interprofessionnel",
@@ -21,14 +28,42 @@ ACRONYMS: dict[str, str] = {
 }
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 
+# Everyday word (lowercase, accents folded) → the terms the texts use for it.
+SYNONYMS: dict[str, str] = {
+    "malade": "patient",
+    "malades": "patients",
+    "kine": "masseur-kinésithérapeute",
+    "kines": "masseurs-kinésithérapeutes",
+    "hopital": "établissement de santé",
+    "hopitaux": "établissements de santé",
+    "clinique": "établissement de santé privé",
+    "ehpad": "établissement médico-social",
+    "candidater": "candidature équipes candidates",
+    "postuler": "candidature équipes candidates",
+    "choisie": "sélectionne sélection",
+    "choisi": "sélectionne sélection",
+    "ecrit": "rédige rédaction",
+    "preside": "présidence",
+    "siege": "membres composition comprend",
+    "compose": "membres composition comprend",
+    "adoptes": "approuvés majorité",
+    "commencer": "mise en œuvre effective",
+    "demarrer": "mise en œuvre effective",
+    "incident": "événement indésirable",
+    "assureur": "assurance responsabilité civile professionnelle",
+    "salarie": "employeur",
+}
+
 
 def expansions(text: str) -> list[str]:
-    """Spelled-out forms of the known acronyms written in capitals in ``text``, once each."""
+    """Acronyms of ``text`` (in capitals) spelled out, then the texts' terms for its words."""
     found = dict.fromkeys(m.group(0) for m in _ACRONYM.finditer(text))
-    return [ACRONYMS[a] for a in found if a in ACRONYMS]
+    spelled = [ACRONYMS[a] for a in found if a in ACRONYMS]
+    words = dict.fromkeys(re.findall(r"\w+", fold_accents(text)))
+    return spelled + [SYNONYMS[w] for w in words if w in SYNONYMS]
 
 
-def expand_acronyms(text: str) -> str:
-    """``text`` followed by the spelled-out forms of its acronyms (for lexical search)."""
+def expand_vocabulary(text: str) -> str:
+    """``text`` followed by its acronyms spelled out and its words' terms (for lexical search)."""
     extra = expansions(text)
     return f"{text} {' '.join(extra)}" if extra else text

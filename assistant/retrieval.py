@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from assistant.config import RetrieverMode
-from assistant.glossary import expand_acronyms
+from assistant.glossary import expand_vocabulary
 from assistant.lexical import (
     TEXT_NUMBER,
     Bm25Index,
@@ -119,7 +119,7 @@ class HybridRetriever:
         if self.mode in ("hybrid", "dense"):
             dense = self.store.query(vector, self.fetch_k, filters.where())
         if self.mode in ("hybrid", "bm25"):
-            found = self.lexical.search(expand_acronyms(query), self.fetch_k * 3)
+            found = self.lexical.search(expand_vocabulary(query), self.fetch_k * 3)
             lexical = [(c, s) for c, s in found if filters.accepts(c)][: self.fetch_k]
         by_id = {c.id: c for c, _ in lexical} | {c.id: c for c, _ in dense}
         fused = rrf([[c.id for c, _ in dense], [c.id for c, _ in lexical]])

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering import Assistant
-from assistant.glossary import expand_acronyms, expansions
+from assistant.glossary import expand_vocabulary, expansions
 from assistant.retrieval import HybridRetriever
 from tests.helpers import AMI
 
@@ -11,7 +11,14 @@ from tests.helpers import AMI
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Qui siège au CNCI ?", ["comité national des coopérations interprofessionnelles"]),
+        (
+            "Qui siège au CNCI ?",
+            [
+                "comité national des coopérations interprofessionnelles",
+                "membres composition comprend",
+            ],
+        ),
+        ("Un kiné à l'hôpital", ["masseur-kinésithérapeute", "établissement de santé"]),
         ("La HAS et l'ARS, puis la HAS", ["Haute Autorité de santé", "agence régionale de santé"]),
         ("Le cnci en minuscules n'est pas un sigle", []),
         ("Un sigle inconnu : XYZ", []),
@@ -21,11 +28,11 @@ def test_expansions(text: str, expected: list[str]) -> None:
     assert expansions(text) == expected
 
 
-def test_expand_acronyms_keeps_the_text_first() -> None:
-    assert expand_acronyms("Rôle du CNCI ?") == (
+def test_expand_vocabulary_keeps_the_text_first() -> None:
+    assert expand_vocabulary("Rôle du CNCI ?") == (
         "Rôle du CNCI ? comité national des coopérations interprofessionnelles"
     )
-    assert expand_acronyms("Sans sigle.") == "Sans sigle."
+    assert expand_vocabulary("Sans sigle.") == "Sans sigle."
 
 
 def test_lexical_search_finds_the_spelled_out_name(shared_assistant: Assistant) -> None:
