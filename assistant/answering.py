@@ -14,7 +14,7 @@ from assistant.dates import long_french_date
 from assistant.errors import GenerationError, QuestionError
 from assistant.extractive import Extract, extract, split_sentences, weighted_query
 from assistant.lexical import fold_accents, fold_for_matching, tokenize_fr
-from assistant.retrieval import HybridRetriever, SearchFilters
+from assistant.retrieval import HybridRetriever, SearchFilters, asks_about_the_present
 from assistant.schema import Answer, Citation, Generator, Hit, Message
 
 logger = logging.getLogger(__name__)
@@ -277,7 +277,11 @@ class Assistant:
         retrieved = time.perf_counter()
         weights = weighted_query(question, context)
         chosen = extract(
-            weights, hits, self.retriever.lexical.idf, boost=expected_kind_bonus(question)
+            weights,
+            hits,
+            self.retriever.lexical.idf,
+            boost=expected_kind_bonus(question),
+            prefer_in_force=asks_about_the_present(query),
         )
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if looks_english(question) else ""

@@ -10,6 +10,7 @@ from assistant.authority import authority_bonus, authority_sort_key
 from assistant.glossary import expansions
 from assistant.lexical import find_references, tokenize_fr
 from assistant.schema import Hit
+from assistant.store import is_in_force
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[«\"A-ZÀ-ÖØ-Ý0-9])")
 _EDITORIAL = re.compile(r"^\s*\[[^\]]*\]\s*$")
@@ -43,6 +44,10 @@ _MAX_OVERLAP = 0.7
 # question that names the text ("l'article 1er de la loi du 26 avril 2021") is answered by a
 # sentence of that text which does not repeat the name.
 _TITLE_SHARE = 0.25
+# A sentence made of its document's title words at this share or more is the title again.
+_TITLE_REPEAT = 0.75
+# Lowers a superseded text's sentences when the question asks about the rule in force now.
+_SUPERSEDED_PENALTY = 0.3
 
 Idf = Callable[[str], float]
 
@@ -188,28 +193,34 @@ def extract(
     max_chars: int = 1800,
     new_source_toll: float = 0.35,
     boost: Callable[[str], float] | None = None,
+    prefer_in_force: bool = False,
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
 
     The best sentence comes first (it leads the answer); the others follow, texts in force and
     higher authorities first, then in reading order. Authority also breaks ties in the scores;
-    ``boost`` adds a bonus to sentences of the kind the question asks for.
+    ``boost`` adds a bonus to sentences of the kind the question asks for; ``prefer_in_force``
+    (a question about the rule now) lowers sentences of superseded texts.
     """
+    titles = [_title_tokens(hit.chunk.title) for hit in hits]
     candidates = [
-        Sentence(p, i, text, frozenset(tokenize_fr(text)))
+        sentence
         for p, hit in enumerate(hits)
         for i, text in enumerate(split_sentences(hit.chunk.text))
+        if not _repeats_title(
+            sentence := Sentence(p, i, text, frozenset(tokenize_fr(text))), titles[p]
+        )
     ]
     if not candidates:
         return Extract([], 0.0)
-
-    titles = [_title_tokens(hit.chunk.title) for hit in hits]
 
     def score(sentence: Sentence) -> float:
         hit = hits[sentence.passage]
         prior = 0.25 / (sentence.passage + 1) + (0.2 if hit.exact_reference else 0.0)
         lead = 0.05 if sentence.position == 0 else 0.0
         typed = boost(sentence.text) if boost else 0.0
+        if prefer_in_force and not is_in_force(hit.chunk.status):
+            typed -= _SUPERSEDED_PENALTY
         return (
             (1 - _TITLE_SHARE) * coverage(query, sentence.tokens, idf)
             + _TITLE_SHARE * coverage(query, sentence.tokens | titles[sentence.passage], idf)
@@ -266,6 +277,12 @@ def _title_tokens(title: str) -> frozenset[str]:
     """
     references = {reference.lower() for reference in find_references(title)}
     return frozenset(tokenize_fr(title)) - references
+
+
+def _repeats_title(sentence: Sentence, title: frozenset[str]) -> bool:
+    """Whether the sentence is its document's title again (a heading line), not an answer."""
+    words = sentence.tokens
+    return len(words) >= 3 and len(words & title) >= _TITLE_REPEAT * len(words)
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:

@@ -242,12 +242,21 @@ _PAST = re.compile(
     r"\b(?:avant|ancien(?:ne)?s?|historique|auparavant|autrefois|anterieure?s?|precedente?s?|"
     r"hpst|experimentations?|2004|2005|2006|2009|2010|2011|(?:dev|pouv|fall|et)ai(?:en)?t)\b"
 )
+_PRESENT = re.compile(
+    r"\b(?:aujourd'hui|actuel(?:le)?s?|actuellement|desormais|maintenant|en vigueur|"
+    r"(?:depuis|apres) (?:la (?:reforme|simplification) (?:de )?)?(?:septembre )?2025)\b"
+)
 _CODE_ARTICLE = re.compile(r"^[LRD]\d")
 
 
 def asks_about_the_past(question: str) -> bool:
     """Whether the question is about superseded texts ("avant 2019", "sous l'arrêté de 2009")."""
     return _PAST.search(fold_for_matching(question)) is not None
+
+
+def asks_about_the_present(question: str) -> bool:
+    """Whether the question asks for the rule in force now ("aujourd'hui", "depuis 2025")."""
+    return _PRESENT.search(fold_for_matching(question)) is not None
 
 
 def diversify(hits: list[Hit], k: int, per_document: int) -> list[Hit]:

@@ -578,3 +578,38 @@ def test_a_sentence_is_read_with_the_title_of_its_document() -> None:
     # Without its title, the law's sentence (one word of the question) would lose to the other
     # one (two words of it).
     assert chosen.sentences[0].passage == 0
+
+
+def test_a_question_about_the_rule_now_prefers_the_text_in_force() -> None:
+    old = make_chunk(
+        "ancien",
+        0,
+        "La structure d'emploi déclare le protocole sur le site.",
+        status="historique",
+    )
+    new = make_chunk("actuel", 0, "Le responsable de la structure déclare le protocole en ligne.")
+    query = weighted_query("Qui déclare le protocole aujourd'hui ?")
+    hits = [Hit(old, 0.5), Hit(new, 0.4)]
+
+    past_allowed = extract(query, hits, lambda _t: 1.0)
+    now = extract(query, hits, lambda _t: 1.0, prefer_in_force=True)
+
+    assert past_allowed.sentences[0].passage == 0
+    assert now.sentences[0].passage == 1
+
+
+def test_a_heading_that_repeats_the_title_is_not_an_answer() -> None:
+    chunk = make_chunk(
+        "decret",
+        0,
+        "Décret du 21 février 2020 relatif au comité national\n\n"
+        "Le comité national se réunit au moins deux fois par an sur convocation.",
+        title="Décret du 21 février 2020 relatif au comité national (texte intégral)",
+    )
+    query = weighted_query("Quand se réunit le comité national du décret du 21 février 2020 ?")
+
+    chosen = extract(query, [Hit(chunk, 0.5)], lambda _t: 1.0)
+
+    assert [s.text for s in chosen.sentences] == [
+        "Le comité national se réunit au moins deux fois par an sur convocation."
+    ]

@@ -12,6 +12,7 @@ from assistant.retrieval import (
     HybridRetriever,
     SearchFilters,
     asks_about_the_past,
+    asks_about_the_present,
     diversify,
     is_near_duplicate,
     rrf,
@@ -356,3 +357,17 @@ def test_named_article_version_follows_the_tense_of_the_question(
     hits = retriever.search(query, 3)
     assert hits[0].exact_reference
     assert (hits[0].chunk.doc_id, hits[0].chunk.article) == (first, "L4011-3")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Et aujourd'hui, c'est à qui ?", True),
+        ("Comment déclarer un protocole depuis la réforme de 2025 ?", True),
+        ("Quelle est la règle actuelle ?", True),
+        ("Avant 2019, qui autorisait un protocole ?", False),
+        ("Qui valide un protocole local ?", False),
+    ],
+)
+def test_asks_about_the_present(question: str, expected: bool) -> None:
+    assert asks_about_the_present(question) is expected
