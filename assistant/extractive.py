@@ -46,6 +46,7 @@ _MAX_OVERLAP = 0.7
 _TITLE_SHARE = 0.25
 # A sentence made of its document's title words at this share or more is the title again.
 _TITLE_REPEAT = 0.75
+_RANK_PRIOR = 0.25
 # Lowers a superseded text's sentences when the question asks about the rule in force now.
 _SUPERSEDED_PENALTY = 0.3
 
@@ -204,19 +205,23 @@ def extract(
     """
     titles = [_title_tokens(hit.chunk.title) for hit in hits]
     candidates = [
-        sentence
+        Sentence(p, i, text, frozenset(tokenize_fr(text)))
         for p, hit in enumerate(hits)
         for i, text in enumerate(split_sentences(hit.chunk.text))
-        if not _repeats_title(
-            sentence := Sentence(p, i, text, frozenset(tokenize_fr(text))), titles[p]
-        )
+    ]
+    # A heading repeating its title is no answer, except in a text the question names ("what is
+    # the decree 2020-148 about?": its title says it).
+    candidates = [
+        s
+        for s in candidates
+        if hits[s.passage].exact_reference or not _repeats_title(s, titles[s.passage])
     ]
     if not candidates:
         return Extract([], 0.0)
 
     def score(sentence: Sentence) -> float:
         hit = hits[sentence.passage]
-        prior = 0.25 / (sentence.passage + 1) + (0.2 if hit.exact_reference else 0.0)
+        prior = _RANK_PRIOR / (sentence.passage + 1) + (0.2 if hit.exact_reference else 0.0)
         lead = 0.05 if sentence.position == 0 else 0.0
         typed = boost(sentence.text) if boost else 0.0
         if prefer_in_force and not is_in_force(hit.chunk.status):

@@ -613,3 +613,18 @@ def test_a_heading_that_repeats_the_title_is_not_an_answer() -> None:
     assert [s.text for s in chosen.sentences] == [
         "Le comité national se réunit au moins deux fois par an sur convocation."
     ]
+
+
+def test_the_title_answers_what_a_named_text_is_about() -> None:
+    chunk = make_chunk(
+        "decret",
+        0,
+        "Décret du 21 février 2020 relatif au comité national\n\n"
+        "Le comité national se réunit au moins deux fois par an sur convocation.",
+        title="Décret du 21 février 2020 relatif au comité national (texte intégral)",
+    )
+    query = weighted_query("Le décret du 21 février 2020, il porte sur quoi ?")
+
+    chosen = extract(query, [Hit(chunk, 0.5, exact_reference=True)], lambda _t: 1.0)
+
+    assert chosen.sentences[0].text == "Décret du 21 février 2020 relatif au comité national"
