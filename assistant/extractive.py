@@ -47,6 +47,9 @@ _TITLE_SHARE = 0.25
 # A sentence made of its document's title words at this share or more is the title again.
 _TITLE_REPEAT = 0.75
 _RANK_PRIOR = 0.25
+# The sentence right after a chosen one often completes it ("Dans ce cas, l'avis … n'est pas
+# requis."): it gets this bonus.
+_NEXT_BONUS = 0.1
 # Lowers a superseded text's sentences when the question asks about the rule in force now.
 _SUPERSEDED_PENALTY = 0.3
 
@@ -191,7 +194,7 @@ def extract(
     idf: Idf,
     *,
     max_sentences: int = 8,
-    max_chars: int = 1800,
+    max_chars: int = 2400,
     new_source_toll: float = 0.35,
     boost: Callable[[str], float] | None = None,
     prefer_in_force: bool = False,
@@ -242,6 +245,7 @@ def extract(
     used = 0
 
     named = any(hit.exact_reference for hit in hits)
+    chosen_at: set[tuple[int, int]] = set()
 
     def adjusted(sentence: Sentence) -> float:
         """Score, less a toll for a document not cited yet (a named article pays none).
@@ -250,7 +254,12 @@ def extract(
         """
         hit = hits[sentence.passage]
         fresh = chosen and not hit.exact_reference and (named or hit.chunk.doc_id not in cited_docs)
-        return scores[(sentence.passage, sentence.position)] - (new_source_toll if fresh else 0.0)
+        follows = (sentence.passage, sentence.position - 1) in chosen_at
+        return (
+            scores[(sentence.passage, sentence.position)]
+            - (new_source_toll if fresh else 0.0)
+            + (_NEXT_BONUS if follows else 0.0)
+        )
 
     remaining = list(candidates)
     while remaining and len(chosen) < max_sentences:
@@ -263,6 +272,7 @@ def extract(
         if any(_overlap(sentence.tokens, c.tokens) > _MAX_OVERLAP for c in chosen):
             continue
         chosen.append(sentence)
+        chosen_at.add((sentence.passage, sentence.position))
         cited_docs.add(hits[sentence.passage].chunk.doc_id)
         used += len(sentence.text)
     top_tokens: set[str] = set()

@@ -628,3 +628,21 @@ def test_the_title_answers_what_a_named_text_is_about() -> None:
     chosen = extract(query, [Hit(chunk, 0.5, exact_reference=True)], lambda _t: 1.0)
 
     assert chosen.sentences[0].text == "Décret du 21 février 2020 relatif au comité national"
+
+
+def test_the_sentence_after_the_lead_completes_it() -> None:
+    chunk = make_chunk(
+        "arrete",
+        0,
+        "Une autre équipe peut aussi être concernée par la demande.\n"
+        "Un protocole autorisé dans une autre région est adopté par simple demande d'adhésion.\n"
+        "L'avis de la Haute Autorité n'est pas, dans ce cas, requis pour l'autre demande.",
+    )
+    query = weighted_query("Comment adopter un protocole autorisé dans une autre région ?")
+    idf = {"protocol": 0.1, "autoris": 1.0, "autr": 1.0, "region": 2.0, "adopt": 2.0}
+
+    chosen = extract(query, [Hit(chunk, 0.5)], lambda t: idf.get(t, 1.0), max_sentences=2)
+
+    # The first sentence scores as high as the third (and opens the passage), but the third
+    # follows the lead.
+    assert [s.position for s in chosen.sentences] == [1, 2]
