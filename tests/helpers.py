@@ -26,7 +26,7 @@ from assistant.config import Settings
 from assistant.schema import Chunk
 from assistant.store import ChromaStore
 from ingest.indexing import Ingestor, version_hash
-from ingest.sources import load_sources
+from ingest.sources import Source, load_sources
 from tests.fakes import HashingEmbedder
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -227,6 +227,21 @@ def open_store(index_dir: Path, name: str = "coop") -> ChromaStore:
         path=str(index_dir), settings=ChromaSettings(anonymized_telemetry=False)
     )
     return ChromaStore(client, name)
+
+
+def make_source(**overrides: object) -> Source:
+    """A catalog entry for chunking tests: a code in force, fields overridable."""
+    fields: dict[str, object] = {
+        "doc_id": "test-doc",
+        "title": "Document de test",
+        "kind": "code",
+        "date": "2021-04-28",
+        "official_url": "https://www.legifrance.gouv.fr/",
+        "status": "en vigueur",
+        "complete": True,
+    }
+    fields.update(overrides)
+    return Source.model_validate(fields)
 
 
 def make_chunk(

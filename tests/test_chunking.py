@@ -8,6 +8,7 @@ from assistant.schema import Chunk
 from ingest.chunking import CHUNKER_VERSION, ArticleHeading, chunk_document, parse_article_heading
 from ingest.loading import LoadedDocument, load_document, make_document
 from ingest.sources import Source
+from tests.helpers import make_source
 
 CORPUS = Path(__file__).parents[2] / "shared" / "corpus"
 CSP_FILES = [
@@ -52,20 +53,6 @@ def chunk_corpus_file(name: str, size: int = SIZE, overlap: int = OVERLAP) -> li
 
 def text_document(text: str, header: dict[str, str] | None = None) -> LoadedDocument:
     return make_document(Path("doc.txt"), header or {}, [(0, text)], "ab" * 32)
-
-
-def make_source(**overrides: object) -> Source:
-    fields: dict[str, object] = {
-        "doc_id": "test-doc",
-        "title": "Document de test",
-        "kind": "code",
-        "date": "2021-04-28",
-        "official_url": "https://www.legifrance.gouv.fr/",
-        "status": "en vigueur",
-        "complete": True,
-    }
-    fields.update(overrides)
-    return Source.model_validate(fields)
 
 
 def squash(text: str) -> str:

@@ -13,6 +13,7 @@ from ingest.chunking import chunk_document, prose_heading
 from ingest.loading import load_document
 from ingest.sources import Source, load_sources
 from ingest.streaming import STREAM_THRESHOLD_BYTES, StreamedChunks, should_stream
+from tests import helpers
 from tests.helpers import REPO_ROOT
 
 SIZE = 800
@@ -64,15 +65,8 @@ def legal_body(articles: int) -> str:
 
 
 def make_source(**overrides: object) -> Source:
-    fields: dict[str, object] = {
-        "doc_id": "code-test",
-        "title": "",
-        "kind": "code",
-        "status": "",
-        "complete": True,
-    }
-    fields.update(overrides)
-    return Source.model_validate(fields)
+    """A source leaving title and status to the file's header."""
+    return helpers.make_source(**({"doc_id": "code-test", "title": "", "status": ""} | overrides))
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
