@@ -27,6 +27,7 @@ _ABBREVIATION_END = re.compile(
     r"(?:\b[A-Z]|\bart|\bArt|\bn°|\bcf|\bp|\bal|\bnos?|\bProf|\bPr|\bDr|\bMme|\bMM)\.$"
 )
 _URL = re.compile(r"https?://\S+")
+_CODE_ARTICLE = re.compile(r"^[LRD]\d")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
 _MIN_CHARS = 30
 # A line ending on one of these words goes on at the next line, whatever its first letter.
@@ -34,7 +35,7 @@ _OPEN_ENDS = (
     " de", " des", " du", " la", " le", " les", " à", " au", " aux", " et", " ou", " en", " par",
     " pour", " sur", " un", " une", ",", "’",
 )  # fmt: skip
-_MAX_CHARS = 520
+_MAX_CHARS = 700
 _MAX_LIST_CHARS = 700
 # A sentence scoring under this share of the best one is not relevant enough to quote.
 _KEEP_SHARE = 0.35
@@ -244,16 +245,22 @@ def extract(
     cited_docs: set[str] = set()
     used = 0
 
-    named = any(hit.exact_reference for hit in hits)
+    on_named = _on_named_text(hits)
+    named = any(on_named)
+
     chosen_at: set[tuple[int, int]] = set()
 
     def adjusted(sentence: Sentence) -> float:
-        """Score, less a toll for a document not cited yet (a named article pays none).
+        """Score, less a toll for a document not cited yet (the text named pays none).
 
-        When the question names an article, the other passages pay it too, cited or not.
+        When the question names a text, the passages of other texts pay it too, cited or not.
         """
         hit = hits[sentence.passage]
-        fresh = chosen and not hit.exact_reference and (named or hit.chunk.doc_id not in cited_docs)
+        fresh = (
+            chosen
+            and not on_named[sentence.passage]
+            and (named or hit.chunk.doc_id not in cited_docs)
+        )
         follows = (sentence.passage, sentence.position - 1) in chosen_at
         return (
             scores[(sentence.passage, sentence.position)]
@@ -283,6 +290,24 @@ def extract(
         key=lambda s: (authority_sort_key(hits[s.passage].chunk), s.passage, s.position),
     )
     return Extract(chosen[:1] + supporting, coverage(query, top_tokens, idf))
+
+
+def _on_named_text(hits: Sequence[Hit]) -> list[bool]:
+    """For each passage, whether it belongs to the text the question names.
+
+    The article named, or any part of a decree or law named by its number (only its first
+    passage is marked as named by the retriever).
+    """
+    exact = [hit.chunk for hit in hits if hit.exact_reference]
+    return [
+        hit.exact_reference
+        or any(
+            chunk.doc_id == hit.chunk.doc_id
+            and (chunk.article == hit.chunk.article or not _CODE_ARTICLE.match(chunk.article))
+            for chunk in exact
+        )
+        for hit in hits
+    ]
 
 
 def _title_tokens(title: str) -> frozenset[str]:

@@ -646,3 +646,20 @@ def test_the_sentence_after_the_lead_completes_it() -> None:
     # The first sentence scores as high as the third (and opens the passage), but the third
     # follows the lead.
     assert [s.position for s in chosen.sentences] == [1, 2]
+
+
+def test_every_passage_of_a_text_named_by_its_number_counts_as_named() -> None:
+    title = "Décret n° 2020-148 du 21 février 2020 relatif au comité national"
+    first = make_chunk(
+        "decret", 0, "Le décret 2020-148 dit quand le comité se réunit.", title=title
+    )
+    commentary = make_chunk("page", 0, "Le décret entre en vigueur à la rentrée.", title=title)
+    later = make_chunk("decret", 1, "Le décret entre en vigueur le lendemain.", title=title)
+    query = weighted_query("Quand le décret 2020-148 entre-t-il en vigueur ?")
+    hits = [Hit(first, 1.0, exact_reference=True), Hit(commentary, 0.5), Hit(later, 0.4)]
+
+    chosen = extract(query, hits, lambda _t: 1.0, max_sentences=2)
+
+    # Both say as much, and the commentary ranks higher; but the decree's second passage is
+    # part of the text named, and pays no toll for a new source.
+    assert [s.passage for s in chosen.sentences] == [0, 2]
