@@ -39,8 +39,8 @@ _MAX_CHARS = 700
 _MAX_LIST_CHARS = 700
 # A sentence scoring under this share of the best one is not relevant enough to quote.
 _KEEP_SHARE = 0.35
-# A sentence sharing more than this share of its words with a chosen one repeats it.
-_MAX_OVERLAP = 0.7
+# A sentence with more than this share of its words in a chosen one repeats it.
+_MAX_OVERLAP = 0.75
 # Share of a sentence's relevance measured with its document's title read along with it: a
 # question that names the text ("l'article 1er de la loi du 26 avril 2021") is answered by a
 # sentence of that text which does not repeat the name.
@@ -325,5 +325,11 @@ def _repeats_title(sentence: Sentence, title: frozenset[str]) -> bool:
     return len(words) >= 3 and len(words & title) >= _TITLE_REPEAT * len(words)
 
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / max(1, min(len(a), len(b)))
+def _overlap(candidate: frozenset[str], chosen: frozenset[str]) -> float:
+    """Share of the candidate's words already in a chosen sentence.
+
+    Normalised by the candidate alone: a long sentence that contains a short chosen one and
+    adds to it ("…: Une seule personne de l'équipe déclare…") is not a repeat; a short one
+    inside a long chosen one is.
+    """
+    return len(candidate & chosen) / max(1, len(candidate))

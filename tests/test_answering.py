@@ -663,3 +663,19 @@ def test_every_passage_of_a_text_named_by_its_number_counts_as_named() -> None:
     # Both say as much, and the commentary ranks higher; but the decree's second passage is
     # part of the text named, and pays no toll for a new source.
     assert [s.passage for s in chosen.sentences] == [0, 2]
+
+
+def test_a_sentence_that_adds_to_a_chosen_one_is_not_a_repeat() -> None:
+    chunk = make_chunk(
+        "page",
+        0,
+        "La déclaration de l'équipe se fait en ligne.\n"
+        "La déclaration de l'équipe se fait en ligne : une seule personne déclare pour tous.\n"
+        "Déclaration de l'équipe en ligne.",
+    )
+    query = weighted_query("Comment se fait la déclaration de l'équipe en ligne ?")
+
+    chosen = extract(query, [Hit(chunk, 0.5)], lambda _t: 1.0)
+
+    # The second adds who declares; the third says nothing the first did not.
+    assert [s.position for s in chosen.sentences] == [0, 1]
