@@ -50,7 +50,7 @@ def build_assistant(
         IndexMissingError: nothing indexed yet.
         IndexMismatchError: index built with another embedding model.
     """
-    from ingest.indexing import load_or_build_lexical
+    from ingest.indexing import current_lexical, load_or_build_lexical
 
     embedder = embedder or build_embedder(settings)
     store = store or build_store(settings)
@@ -63,6 +63,7 @@ def build_assistant(
         mode=retriever or settings.retriever,
         fetch_k=settings.fetch_k,
         per_document=settings.max_per_document,
+        reload_lexical=lambda held: current_lexical(settings, store, held),
     )
     return Assistant(
         hybrid,

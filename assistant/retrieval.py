@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -102,6 +103,8 @@ class HybridRetriever:
         mode: RetrieverMode = "hybrid",
         fetch_k: int = 30,
         per_document: int = 0,
+        reload_lexical: Callable[[Bm25Index], Bm25Index] | None = None,
+        check_every_s: float = 5.0,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -109,10 +112,27 @@ class HybridRetriever:
         self.mode = mode
         self.fetch_k = fetch_k
         self.per_document = per_document
+        self._reload_lexical = reload_lexical
+        self._check_every_s = check_every_s
+        self._checked_at = time.monotonic()
+
+    def _refresh_lexical(self) -> None:
+        """Follow an ingestion made by another process (a long-lived chat worker).
+
+        At most every ``check_every_s``, the BM25 index is swapped for the current one when the
+        index changed.
+        """
+        if self._reload_lexical is None:
+            return
+        now = time.monotonic()
+        if now - self._checked_at >= self._check_every_s:
+            self._checked_at = now
+            self.lexical = self._reload_lexical(self.lexical)
 
     def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[Hit]:
         """Best ``k`` passages, exact article references first, near-duplicates collapsed."""
         filters = filters or SearchFilters()
+        self._refresh_lexical()
         vector = self.embedder.embed_query(query)
         dense: list[tuple[Chunk, float]] = []
         lexical: list[tuple[Chunk, float]] = []

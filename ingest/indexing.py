@@ -562,10 +562,23 @@ def _kept(outcome: DocumentOutcome, previous: DocumentRecord | None) -> Document
     )
 
 
+def lexical_version(store: ChromaStore) -> str:
+    """Version a BM25 index must carry to match the store's committed contents."""
+    return f"{store.version()}-t{TOKENIZER_VERSION}"
+
+
+def current_lexical(settings: Settings, store: ChromaStore, held: Bm25Index) -> Bm25Index:
+    """``held`` while it matches the store, else the BM25 index of its new contents."""
+    if held.version == lexical_version(store):
+        return held
+    logger.info("index changed since the BM25 index was loaded: reloading it")
+    return load_or_build_lexical(settings, store)
+
+
 def load_or_build_lexical(settings: Settings, store: ChromaStore) -> Bm25Index:
     """BM25 index consistent with the store's committed contents (rebuilt when stale)."""
     directory = lexical_dir(settings)
-    version = f"{store.version()}-t{TOKENIZER_VERSION}"
+    version = lexical_version(store)
     index = Bm25Index.load(directory)
     if index is not None and index.version == version:
         return index

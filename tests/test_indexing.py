@@ -14,11 +14,13 @@ from assistant.config import Settings
 from assistant.errors import IndexWriteError
 from assistant.factory import build_assistant
 from assistant.lexical import Bm25Index
+from assistant.retrieval import HybridRetriever
 from assistant.store import ChromaStore
 from ingest import indexing
 from ingest.indexing import (
     Ingestor,
     IngestReport,
+    current_lexical,
     lexical_dir,
     load_or_build_lexical,
 )
@@ -574,3 +576,32 @@ def test_streamed_file_rewritten_while_read_is_not_committed(
     # The chunks written while streaming were never committed, and were purged.
     assert report.orphans_purged > 0
     assert store.count() == report.total_chunks == 12
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_a_long_lived_reader_follows_an_ingestion_made_elsewhere(
+    settings: Settings, indexed: IngestReport, rebuild: bool
+) -> None:
+    reader = open_store(settings.index_dir)
+    reader.open_for_reading(model_id=HashingEmbedder.model_id)
+
+    def retriever(check_every_s: float) -> HybridRetriever:
+        return HybridRetriever(
+            reader,
+            HashingEmbedder(),
+            load_or_build_lexical(settings, reader),
+            mode="bm25",
+            reload_lexical=lambda held: current_lexical(settings, reader, held),
+            check_every_s=check_every_s,
+        )
+
+    following, throttled = retriever(0.0), retriever(3600.0)
+    assert not any("zorglubienne" in h.chunk.text for h in following.search("zorglubienne", 3))
+    rewrite(settings, replace(AMI, body=AMI.body + "\nLa procédure zorglubienne s'applique.\n"))
+
+    Ingestor(settings, HashingEmbedder(), open_store(settings.index_dir)).run(rebuild=rebuild)
+
+    [hit] = following.search("procédure zorglubienne", 1)
+    assert hit.chunk.doc_id == AMI.doc_id and "zorglubienne" in hit.chunk.text
+    # Checked at most every check_every_s: this one still answers from what it loaded.
+    assert not any("zorglubienne" in h.chunk.text for h in throttled.search("zorglubienne", 3))
