@@ -5,7 +5,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from assistant import cli, factory
 from assistant.answering import Assistant
 from assistant.config import Settings
 from assistant.embedding import SentenceTransformerEmbedder
@@ -13,7 +15,7 @@ from assistant.factory import build_assistant
 from assistant.store import ChromaStore
 from ingest.indexing import Ingestor, IngestReport
 from tests.fakes import HashingEmbedder
-from tests.helpers import make_settings, open_store, write_corpus
+from tests.helpers import coop_env, make_settings, open_store, write_corpus
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_MODEL_DIR = REPO_ROOT / "models" / "embeddinggemma-300m"
@@ -81,3 +83,29 @@ def shared_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     store = open_store(settings.index_dir, settings.collection)
     Ingestor(settings, HashingEmbedder(), store).run()
     return build_assistant(settings, embedder=HashingEmbedder(), store=store)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """COOP_* variables pointing at a synthetic corpus and an empty index folder in tmp_path."""
+    settings = make_settings(tmp_path)
+    write_corpus(settings.corpus_file, settings.corpus_dir)
+    variables = coop_env(settings) | {"COOP_EMBEDDING_MODEL": str(tmp_path / "modele-absent")}
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    # A wide console: table cells must not wrap in the captured output.
+    monkeypatch.setattr(cli, "console", Console(width=250))
+    return settings
+
+
+@pytest.fixture
+def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI builds its embedder through the factory: give it the hashing one."""
+    monkeypatch.setattr(factory, "build_embedder", lambda settings: HashingEmbedder())
+
+
+@pytest.fixture
+def indexed_env(env: Settings) -> Settings:
+    """``env`` with the synthetic corpus indexed."""
+    Ingestor(env, HashingEmbedder(), open_store(env.index_dir)).run()
+    return env

@@ -7,52 +7,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
-from assistant import cli, factory
+from assistant import cli
 from assistant.config import Settings
 from assistant.errors import IndexMissingError
-from ingest.indexing import Ingestor
-from tests.fakes import HashingEmbedder
 from tests.helpers import (
     AMI,
     CODE,
     HISTORICAL,
-    coop_env,
-    make_settings,
-    open_store,
-    write_corpus,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SECRET = "sk-secret-123"
 runner = CliRunner()
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """COOP_* variables pointing at a synthetic corpus and an empty index folder in tmp_path."""
-    settings = make_settings(tmp_path)
-    write_corpus(settings.corpus_file, settings.corpus_dir)
-    variables = coop_env(settings) | {"COOP_EMBEDDING_MODEL": str(tmp_path / "modele-absent")}
-    for name, value in variables.items():
-        monkeypatch.setenv(name, value)
-    # A wide console: table cells must not wrap in the captured output.
-    monkeypatch.setattr(cli, "console", Console(width=250))
-    return settings
-
-
-@pytest.fixture
-def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI builds its embedder through the factory: give it the hashing one."""
-    monkeypatch.setattr(factory, "build_embedder", lambda settings: HashingEmbedder())
-
-
-@pytest.fixture
-def indexed_env(env: Settings) -> Settings:
-    Ingestor(env, HashingEmbedder(), open_store(env.index_dir)).run()
-    return env
 
 
 def test_help_lists_the_commands_in_french() -> None:

@@ -1,0 +1,267 @@
+"""The evaluation itself: question files, metrics on known cases, gate, baseline, `coop eval`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant import cli
+from assistant.answering import Assistant
+from assistant.config import Settings
+from assistant.errors import ConfigError
+from evals.cases import EvalCase, load_cases
+from evals.metrics import ItemResult, matched_groups, score_item, summarize
+from evals.runner import diff_with_baseline, gate, run_eval
+from tests.helpers import AMI, CODE
+
+runner = CliRunner()
+
+
+def case(**fields: object) -> EvalCase:
+    values: dict[str, object] = {"id": "q", "question": "Question ?"} | fields
+    return EvalCase.model_validate(values)
+
+
+def item(
+    *,
+    answerable: bool = True,
+    rank: int | None = 1,
+    groups: list[bool] | None = None,
+    citations: list[str] | None = None,
+    expected: list[str] | None = None,
+    refused: bool = False,
+    latency: float = 0.1,
+) -> ItemResult:
+    return ItemResult(
+        id="q",
+        question="Question ?",
+        answerable=answerable,
+        retrieved=[],
+        expected=["a"] if expected is None else expected,
+        answer="",
+        citations=citations or [],
+        refused=refused,
+        groups_matched=groups or [],
+        latency_s=latency,
+        rank=rank,
+    )
+
+
+# --- key facts --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("groups", "answer", "expected"),
+    [
+        # Case, accents and typographic apostrophes do not matter.
+        ([["Haute Autorité de santé"]], "avis de la HAUTE AUTORITE DE SANTE", [True]),
+        ([["d'intérêt"]], "appel à manifestation d’intérêt", [True]),
+        ([["sécurité"]], "Securite des soins", [True]),
+        # One alternative per group suffices; every group is judged on its own.
+        (
+            [["directeur", "chef d'établissement"], ["CME"]],
+            "Le chef d'établissement décide.",
+            [True, False],
+        ),
+        # Spaces are normalised; an empty alternative matches nothing.
+        ([["douze  mois"], [""]], "pendant douze\nmois", [True, False]),
+        ([], "Sans groupe.", []),
+    ],
+)
+def test_matched_groups(groups: list[list[str]], answer: str, expected: list[bool]) -> None:
+    assert matched_groups(groups, answer) == expected
+
+
+def test_a_refused_answer_matches_no_key_fact_and_keeps_its_rank() -> None:
+    scored = score_item(
+        case(expected_sources=[{"doc": "b"}], must_include=[["avis"]]),
+        ["a", "b"],
+        "L'avis est requis.",
+        [],
+        True,
+        0.2,
+    )
+    assert scored.groups_matched == [False]
+    assert scored.rank == 2
+
+
+def test_unanswerable_case_with_empty_sources_has_no_rank() -> None:
+    scored = score_item(case(answerable=False), ["a"], "", [], True, 0.1)
+    assert scored.rank is None and scored.expected == []
+
+
+# --- summary ------------------------------------------------------------------------------------
+
+
+def test_summary_of_hand_made_items() -> None:
+    items = [
+        # answerable, found first, 2 of 2 facts, both citations expected
+        item(rank=1, groups=[True, True], citations=["a", "a"]),
+        # answerable, found third, 1 of 2 facts, one citation of two expected
+        item(rank=3, groups=[True, False], citations=["a", "z"]),
+        # answerable but refused: counts as a false refusal, its facts as missed, no citation
+        item(rank=None, groups=[False], refused=True),
+        # unanswerable and refused; one unanswerable and answered (its citations do not count)
+        item(answerable=False, rank=None, expected=[], refused=True),
+        item(answerable=False, rank=None, expected=[], citations=["z"], latency=0.5),
+    ]
+
+    summary = summarize(items, k=5)
+
+    assert summary["n"] == 5
+    assert summary["hit_at_1"] == pytest.approx(1 / 3)
+    assert summary["hit_at_5"] == pytest.approx(2 / 3)
+    assert summary["mrr"] == pytest.approx((1 + 1 / 3 + 0) / 3)
+    assert summary["key_fact_coverage"] == pytest.approx(3 / 5)
+    assert summary["citation_precision"] == pytest.approx(3 / 4)
+    assert summary["refusal_accuracy"] == pytest.approx(1 / 2)
+    assert summary["false_refusals"] == pytest.approx(1 / 3)
+    assert summary["latency_p95_s"] >= summary["latency_p50_s"] == pytest.approx(0.1)
+
+
+def test_summary_of_nothing_is_zero() -> None:
+    summary = summarize([], k=5)
+    assert summary["hit_at_1"] == summary["key_fact_coverage"] == summary["refusal_accuracy"] == 0
+
+
+# --- question files -------------------------------------------------------------------------------
+
+
+def test_question_file_with_every_field(tmp_path: Path) -> None:
+    path = tmp_path / "questions.yaml"
+    path.write_text(
+        "- id: q001\n"
+        '  question: "Et qui valide ?"\n'
+        '  history: ["Qui rédige un protocole local ?"]\n'
+        "  answerable: true\n"
+        "  expected_sources: [{doc: a}, {doc: b}]\n"
+        '  must_include: [["directeur", "chef"], ["CME"]]\n'
+        "- id: q002\n"
+        '  question: "Combien coûte une adhésion ?"\n'
+        "  answerable: false\n"
+        "  expected_sources: []\n"
+        "  must_include: []\n",
+        encoding="utf-8",
+    )
+    first, second = load_cases(path)
+    assert first.history == ["Qui rédige un protocole local ?"]
+    assert first.expected_docs == {"a", "b"}
+    assert first.must_include == [["directeur", "chef"], ["CME"]]
+    assert not second.answerable and second.expected_docs == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id: q001\nquestion: seul\n", "une liste de questions est attendue"),
+        ("- id: q001\n  question: ok\n- question: sans id\n", "question"),
+        ("- id: [\n", "YAML invalide"),
+    ],
+)
+def test_invalid_question_files_are_refused_in_french(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "questions.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_cases(path)
+    assert message in caught.value.message and str(path) in caught.value.message
+
+
+@pytest.mark.parametrize("name", ["questions.yaml", "questions-heldout.yaml"])
+def test_committed_question_files_meet_the_issue(name: str) -> None:
+    cases = load_cases(Path("evals") / name)
+    assert len({c.id for c in cases}) == len(cases)
+    answerable = [c for c in cases if c.answerable]
+    assert all(c.expected_sources and c.must_include for c in answerable)
+    assert all(not c.expected_sources for c in cases if not c.answerable)
+    if name == "questions.yaml":
+        assert len(cases) >= 80
+        assert len(cases) - len(answerable) >= 10
+        assert sum(1 for c in cases if c.history) >= 8
+
+
+# --- gate and baseline ----------------------------------------------------------------------------
+
+
+def test_gate_names_each_metric_past_its_threshold() -> None:
+    summary = {"hit_at_1": 0.7, "false_refusals": 0.1, "mrr": 0.9}
+    failures = gate(summary, {"hit_at_1": 0.8, "false_refusals": 0.05, "mrr": 0.9, "inconnue": 1})
+    assert failures == [
+        "hit_at_1 = 0.700 < seuil 0.800",
+        "false_refusals = 0.100 > seuil 0.050",
+        "inconnue : métrique inconnue",
+    ]
+    assert gate(summary, {"hit_at_1": 0.7, "false_refusals": 0.1}) == []
+
+
+def test_diff_with_the_last_baseline(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    assert diff_with_baseline({"mrr": 0.9}, baseline) == {}
+    baseline.write_text(json.dumps({"summary": {"mrr": 0.8, "n": 3}}), encoding="utf-8")
+    [(before, now, delta)] = diff_with_baseline({"mrr": 0.9}, baseline).values()
+    assert (before, now, delta) == (0.8, 0.9, pytest.approx(0.1))
+
+
+# --- the real answerer --------------------------------------------------------------------------
+
+
+def test_a_follow_up_is_asked_with_its_history(shared_assistant: Assistant) -> None:
+    follow_up = case(
+        id="suivi",
+        question="Et ensuite ?",
+        history=["Par qui les protocoles nationaux sont-ils autorisés ?"],
+        expected_sources=[{"doc": CODE.doc_id}],
+        must_include=[["Haute Autorité de santé"]],
+    )
+    alone = follow_up.model_copy(update={"history": []})
+
+    report = run_eval(shared_assistant, [follow_up, alone], k=5)
+
+    with_history, without = report.items
+    assert with_history.rank == 1 and with_history.groups_matched == [True]
+    assert without.rank != 1 or without.refused
+    data = json.loads(report.to_json())
+    assert set(data) == {"summary", "items"}
+    assert {"retrieved", "answer", "citations", "refused", "groups_matched"} <= set(
+        data["items"][0]
+    )
+
+
+def test_coop_eval_writes_the_json_report_and_gates(
+    indexed_env: Settings, fake_embedder: None, tmp_path: Path
+) -> None:
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        "- id: q1\n"
+        '  question: "Qui autorise les protocoles nationaux ?"\n'
+        f"  expected_sources: [{{doc: {CODE.doc_id}}}]\n"
+        '  must_include: [["arrêté des ministres"]]\n'
+        "- id: q2\n"
+        '  question: "Avant quand les équipes candidates envoient-elles leur dossier ?"\n'
+        f"  expected_sources: [{{doc: {AMI.doc_id}}}]\n"
+        '  must_include: [["dossier"]]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "report.json"
+    thresholds = tmp_path / "seuils.yaml"
+    thresholds.write_text("hit_at_5: 0.5\n", encoding="utf-8")
+    args = ["eval", "--questions", str(questions), "--json", str(out), "--k", "3"]
+    args += ["--baseline", str(tmp_path / "absent.json"), "--thresholds", str(thresholds)]
+
+    passed = runner.invoke(cli.app, [*args, "--gate"])
+
+    assert passed.exit_code == 0, passed.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["summary"]["n"] == 2
+    assert report["summary"]["hit_at_5"] == 1.0
+    assert [i["id"] for i in report["items"]] == ["q1", "q2"]
+    assert all(len(i["retrieved"]) <= 3 for i in report["items"])
+
+    thresholds.write_text("hit_at_5: 1.01\n", encoding="utf-8")
+    failed = runner.invoke(cli.app, [*args, "--gate"])
+    assert failed.exit_code == 1
+    assert "hit_at_5" in failed.output
