@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from assistant.authority import authority_bonus, authority_sort_key
 from assistant.glossary import expansions
-from assistant.lexical import find_references, tokenize_fr
+from assistant.lexical import find_references, is_code_article, tokenize_fr
 from assistant.schema import Hit
 from assistant.store import is_in_force
 
@@ -27,7 +27,6 @@ _ABBREVIATION_END = re.compile(
     r"(?:\b[A-Z]|\bart|\bArt|\bn°|\bcf|\bp|\bal|\bnos?|\bProf|\bPr|\bDr|\bMme|\bMM)\.$"
 )
 _URL = re.compile(r"https?://\S+")
-_CODE_ARTICLE = re.compile(r"^[LRD]\d")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
 _MIN_CHARS = 30
 # A line ending on one of these words goes on at the next line, whatever its first letter.
@@ -303,7 +302,7 @@ def _on_named_text(hits: Sequence[Hit]) -> list[bool]:
         hit.exact_reference
         or any(
             chunk.doc_id == hit.chunk.doc_id
-            and (chunk.article == hit.chunk.article or not _CODE_ARTICLE.match(chunk.article))
+            and (chunk.article == hit.chunk.article or not is_code_article(chunk.article))
             for chunk in exact
         )
         for hit in hits

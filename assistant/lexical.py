@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 # "L. 4011-3", "art. D 4011-4-2", "R4011-1" → one token "l4011-3": references must stay whole.
 _CODE_REF = re.compile(r"\b([LRD])\s*\.?\s*(\d{4}(?:-\d+){1,3})\b", re.IGNORECASE)
 # "2020-148", "2021-1512", "2019-774": decree/law numbers, kept whole as well.
+# The ``article`` field of a chunk of a code: a reference letter then digits.
+_CODE_ARTICLE = re.compile(r"^[LRD]\d")
 TEXT_NUMBER = re.compile(r"\b((?:19|20)\d{2}-\d{2,5})\b")
 # Bump when tokenize_fr changes: persisted lexical indexes of another version are rebuilt.
 TOKENIZER_VERSION = "2"
@@ -48,6 +50,15 @@ def fold_for_matching(text: str) -> str:
 def normalize_reference(letter: str, number: str) -> str:
     """Canonical article reference, e.g. ("L", "4011-3") → "L4011-3"."""
     return f"{letter.upper()}{number}"
+
+
+def is_code_article(article: str) -> bool:
+    """Whether a chunk's ``article`` is a code article ("L4011-3", "D4011-4"), not "1" or "".
+
+    Code articles have versions (in force, superseded); an article of a decree or a law is a
+    part of that one text.
+    """
+    return _CODE_ARTICLE.match(article) is not None
 
 
 def find_references(text: str) -> list[str]:

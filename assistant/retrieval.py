@@ -19,6 +19,7 @@ from assistant.lexical import (
     find_references,
     fold_accents,
     fold_for_matching,
+    is_code_article,
     tokenize_fr,
 )
 from assistant.schema import Chunk, Embedder, Hit
@@ -177,7 +178,7 @@ class HybridRetriever:
             chunk = hit.chunk
             if chunk.id in placed:
                 continue
-            if not is_in_force(chunk.status) and _CODE_ARTICLE.match(chunk.article):
+            if not is_in_force(chunk.status) and is_code_article(chunk.article):
                 current = [
                     c
                     for c in self.lexical.by_article(chunk.article)
@@ -266,7 +267,6 @@ _PRESENT = re.compile(
     r"\b(?:aujourd'hui|actuel(?:le)?s?|actuellement|desormais|maintenant|en vigueur|"
     r"(?:depuis|apres) (?:la (?:reforme|simplification) (?:de )?)?(?:septembre )?2025)\b"
 )
-_CODE_ARTICLE = re.compile(r"^[LRD]\d")
 
 
 def asks_about_the_past(question: str) -> bool:
