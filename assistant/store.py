@@ -232,11 +232,11 @@ class ChromaStore:
             IndexMissingError: no index yet.
             IndexMismatchError: built with another embedding model or dimension.
         """
-        if not self.exists():
+        name = self.generation
+        if name not in self._collection_names():
             raise IndexMissingError(
                 "L'index est introuvable ou vide : lancez d'abord `coop ingest` (ou `make run`)."
             )
-        name = self.generation
         collection = self._client.get_collection(name, embedding_function=None)
         meta = collection.metadata or {}
         if model_id is not None:
@@ -404,48 +404,38 @@ class ChromaStore:
                 found[str(meta["embed_key"])] = [float(x) for x in vector]
         return found
 
-    def _iter_metadata(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    def _pages(self, limit: int = _PAGE, **query: Any) -> Iterator[Mapping[str, Any]]:
+        """The chunk collection's ``get(**query)`` results, ``limit`` records at a time."""
         collection = self._require()
         offset = 0
         while True:
-            raw = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            raw = collection.get(limit=limit, offset=offset, **query)
             if not raw["ids"]:
                 return
-            yield from zip(raw["ids"], raw["metadatas"] or [], strict=False)
+            yield raw
             offset += len(raw["ids"])
+
+    def _iter_metadata(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for raw in self._pages(include=["metadatas"]):
+            yield from zip(raw["ids"], raw["metadatas"] or [], strict=False)
 
     def iter_chunks(self) -> Iterator[Chunk]:
         """Every visible chunk (committed versions only), in storage order."""
-        collection = self._require()
         committed = {d.doc_id: d.doc_hash for d in self.documents().values()}
-        offset = 0
-        while True:
-            raw = collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-            if not raw["ids"]:
-                return
+        for raw in self._pages(include=["documents", "metadatas"]):
             for chunk_id, text, meta in zip(
                 raw["ids"], raw["documents"] or [], raw["metadatas"] or [], strict=False
             ):
                 if committed.get(str(meta.get("doc_id"))) == meta.get("doc_hash"):
                     yield Chunk.from_stored(_chunk_id(chunk_id), text, meta)
-            offset += len(raw["ids"])
 
     def document_chunks(
         self, doc_id: str, doc_hash: str, batch: int
     ) -> Iterator[list[tuple[Chunk, list[float]]]]:
         """One document version's chunks with their vectors, ``batch`` at a time."""
-        collection = self._require()
         where: Where = {"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]}
-        offset = 0
-        while True:
-            raw = collection.get(
-                where=where,
-                include=["documents", "metadatas", "embeddings"],
-                limit=batch,
-                offset=offset,
-            )
-            if not raw["ids"]:
-                return
+        pages = self._pages(batch, where=where, include=["documents", "metadatas", "embeddings"])
+        for raw in pages:
             rows = zip(
                 raw["ids"],
                 raw["documents"] or [],
@@ -457,7 +447,6 @@ class ChromaStore:
                 (Chunk.from_stored(_chunk_id(i), text, meta), [float(x) for x in vector])
                 for i, text, meta, vector in rows
             ]
-            offset += len(raw["ids"])
 
     def vectors_of(self, chunks: Sequence[Chunk]) -> dict[str, list[float]]:
         """Stored vectors of these (visible) chunks, by chunk id."""
