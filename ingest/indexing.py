@@ -8,11 +8,12 @@ once, and a write that fails stops the run with the index in its previous state.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -296,8 +297,7 @@ class Ingestor:
             return DocumentOutcome(source.doc_id, "failed", reason=err.message)
         except OSError as err:
             # The file vanished or became unreadable between the listing and the read.
-            reason = f"{path} : lecture impossible ({describe_os_error(err)})"
-            return _kept(DocumentOutcome(source.doc_id, "failed", reason=reason), previous)
+            return _failed(source.doc_id, _unreadable(path, err), previous)
 
     def _duplicates(
         self, located: Sequence[_Located], committed: dict[str, DocumentRecord]
@@ -372,16 +372,15 @@ class Ingestor:
                 chunk_overlap=self._settings.chunk_overlap,
             )
         except CorpusError as err:
-            return _kept(DocumentOutcome(source.doc_id, "failed", reason=err.message), previous)
+            return _failed(source.doc_id, err.message, previous)
         except OSError as err:
-            reason = f"{path} : lecture impossible ({describe_os_error(err)})"
-            return _kept(DocumentOutcome(source.doc_id, "failed", reason=reason), previous)
+            return _failed(source.doc_id, _unreadable(path, err), previous)
         if document.sha256 != located.file_sha256:
             # Rewritten since it was hashed: record the bytes actually indexed.
             doc_hash = version_hash(document.sha256, source, self._settings)
         if not chunks:
             reason = f"{path} : aucun texte indexable"
-            return _kept(DocumentOutcome(source.doc_id, "failed", reason=reason), previous)
+            return _failed(source.doc_id, reason, previous)
         chunks = [_with_doc_hash(c, doc_hash) for c in chunks]
         return _Prepared(located, doc_hash, chunks, is_new=previous is None)
 
@@ -405,9 +404,8 @@ class Ingestor:
                 self._commit(prepared)
         elif group:
             prepared = group[0]
-            for start in range(0, len(prepared.chunks), WRITE_BATCH):
-                batch = prepared.chunks[start : start + WRITE_BATCH]
-                self._write(self._store.add_chunks, batch, self._vectors(batch, report))
+            for batch in _batches(prepared.chunks, WRITE_BATCH):
+                self._add(batch, report)
             self._commit(prepared)
         return {
             p.located.source.doc_id: DocumentOutcome(
@@ -425,31 +423,28 @@ class Ingestor:
         located, previous = streamed.located, streamed.previous
         doc_id, path = located.source.doc_id, located.path
         count = 0
-        batch: list[Chunk] = []
         try:
-            for chunk in streamed.chunks:
-                batch.append(_with_doc_hash(chunk, streamed.doc_hash))
-                if len(batch) == WRITE_BATCH:
-                    self._write(self._store.add_chunks, batch, self._vectors(batch, report))
-                    count += len(batch)
-                    batch = []
-            if batch:
-                self._write(self._store.add_chunks, batch, self._vectors(batch, report))
+            chunks = (_with_doc_hash(chunk, streamed.doc_hash) for chunk in streamed.chunks)
+            for batch in _batches(chunks, WRITE_BATCH):
+                self._add(batch, report)
                 count += len(batch)
             changed = streamed.chunks.sha256 != located.file_sha256
         except CorpusError as err:
-            return _kept(DocumentOutcome(doc_id, "failed", reason=err.message), previous)
+            return _failed(doc_id, err.message, previous)
         except OSError as err:
-            reason = f"{path} : lecture impossible ({describe_os_error(err)})"
-            return _kept(DocumentOutcome(doc_id, "failed", reason=reason), previous)
+            return _failed(doc_id, _unreadable(path, err), previous)
         if changed:
             reason = f"{path} : fichier modifié pendant sa lecture ; relancez `coop ingest`"
-            return _kept(DocumentOutcome(doc_id, "failed", reason=reason), previous)
+            return _failed(doc_id, reason, previous)
         if count == 0:
             reason = f"{path} : aucun texte indexable"
-            return _kept(DocumentOutcome(doc_id, "failed", reason=reason), previous)
+            return _failed(doc_id, reason, previous)
         self._commit_record(located, streamed.doc_hash, count)
         return DocumentOutcome(doc_id, "new" if previous is None else "changed", chunks=count)
+
+    def _add(self, chunks: Sequence[Chunk], report: IngestReport) -> None:
+        """Embed (or reuse the vectors of) these chunks and write them, not yet committed."""
+        self._write(self._store.add_chunks, chunks, self._vectors(chunks, report))
 
     def _commit(self, prepared: _Prepared) -> None:
         self._commit_record(prepared.located, prepared.doc_hash, len(prepared.chunks))
@@ -549,6 +544,23 @@ def _absent(source: Source, previous: DocumentRecord | None) -> DocumentOutcome:
         f"{previous.ingested_at[:10]} est conservée (lancez `coop corpus sync`)"
     )
     return DocumentOutcome(source.doc_id, "absent", chunks=previous.chunks, reason=reason)
+
+
+def _failed(doc_id: str, reason: str, previous: DocumentRecord | None) -> DocumentOutcome:
+    """A document that could not be indexed, its previous version (if any) kept."""
+    return _kept(DocumentOutcome(doc_id, "failed", reason=reason), previous)
+
+
+def _unreadable(path: Path | None, err: OSError) -> str:
+    """Why a file could not be read, in French."""
+    return f"{path} : lecture impossible ({describe_os_error(err)})"
+
+
+def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def _kept(outcome: DocumentOutcome, previous: DocumentRecord | None) -> DocumentOutcome:
