@@ -10,6 +10,7 @@ import csv
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ class FeedbackStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with closing(sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S)) as conn:
-                conn.execute("PRAGMA journal_mode=WAL")
+                _use_wal(conn)
                 conn.execute(_SCHEMA)
                 with conn:  # one transaction: committed on success, rolled back on error
                     yield conn
@@ -162,6 +163,24 @@ class FeedbackStore:
             )
             for row in rows
         ]
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the database in WAL mode.
+
+    Switching a new database to WAL does not wait on the busy timeout: two first connections
+    at once got "database is locked" (15 fresh databases in 200 under 4 threads). The switch is
+    retried for as long as the busy timeout would have waited.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _checked(rating: int) -> Rating:
