@@ -2,7 +2,8 @@
 
 Hierarchy of norms, highest first: the law (code, loi), décrets, arrêtés, ministry doctrine
 (instruction, FAQ, calls for proposals), information pages (ARS, presentations, other sites),
-press releases. Articles R. and D. of a code were issued by décret: they rank as décrets.
+press releases. Non-official press (kind ``presse``) is the lowest: it may report a text
+right or wrong and never outranks the text it reports. Articles R. and D. of a code were issued by décret: they rank as décrets.
 Narratives about past experiments (kind ``historique``) come last.
 """
 
@@ -41,8 +42,10 @@ _LEVELS: dict[str, tuple[int, str]] = {
     "page": (5, "information (ARS, présentation)"),
     "communique": (6, "communiqué"),
     "historique": (7, "document historique"),
+    "presse": (8, "presse, source non officielle"),
 }
-LOWEST_LEVEL = 7
+LOWEST_LEVEL = 8
+_NO_BONUS_LEVEL = 7  # historical narratives and the press get no authority bonus
 _REGULATORY_ARTICLE = re.compile(r"\b(?:Article|Art\.?)\s+[RD]\.?\s*\d", re.IGNORECASE)
 
 
@@ -86,7 +89,7 @@ def authority_bonus(chunk: Chunk, weight: float = 0.03) -> float:
     if not is_in_force(chunk.status):
         return 0.0
     level = authority_of(chunk.kind, chunk.section).level
-    return weight * (LOWEST_LEVEL - level) / (LOWEST_LEVEL - 1)
+    return weight * max(0, _NO_BONUS_LEVEL - level) / (_NO_BONUS_LEVEL - 1)
 
 
 # -- divergences between sources ------------------------------------------------------------------

@@ -27,6 +27,7 @@ KIND_LABELS = {
     "page": "Page web",
     "presentation": "Présentation",
     "historique": "Historique",
+    "presse": "Presse (source non officielle)",
 }
 
 

@@ -25,6 +25,7 @@ Kind = Literal[
     "presentation",
     "communique",
     "historique",
+    "presse",
 ]
 
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")

@@ -35,6 +35,7 @@ def cite(n: int, kind: str, quote: str, *, doc_id: str = "", section: str = "") 
         ("communique", "", 6, "niveau 6 · communiqué"),
         ("inconnu", "", 6, "niveau 6 · source non classée"),
         ("historique", "", 7, "niveau 7 · document historique"),
+        ("presse", "", 8, "niveau 8 · presse, source non officielle"),
     ],
 )
 def test_authority_of(kind: str, section: str, level: int, badge: str) -> None:
