@@ -1,4 +1,4 @@
-"""Streamlit chat: layout and wiring only (state, texts and escaping live in assistant.chat_ui).
+"""Streamlit chat: layout and wiring only (state, texts and escaping: assistant.present.chat).
 
 Run with ``streamlit run app.py`` (or ``make run``). Tests inject a ready ``Assistant`` through
 ``st.session_state["assistant"]``; otherwise the one process-wide ``load_assistant`` is used.
@@ -12,18 +12,18 @@ from datetime import date, datetime
 
 import streamlit as st
 
-from assistant import chat_ui
-from assistant.answering import Assistant
-from assistant.authority import divergence_notes
-from assistant.chat_ui import ChatState, Turn
-from assistant.checklist import build_checklist
+from assistant.answer.answering import Assistant
+from assistant.answer.authority import divergence_notes
+from assistant.answer.checklist import build_checklist
 from assistant.config import Settings
 from assistant.errors import CoopError, IndexMissingError
 from assistant.factory import build_assistant
-from assistant.feedback import MAX_COMMENT_CHARS, FeedbackStore
-from assistant.rendering import conversation_to_markdown, escape_markdown
-from assistant.retrieval import SearchFilters
-from ingest.diff import document_updates
+from assistant.index.sync_state import document_updates
+from assistant.present import chat as chat_ui
+from assistant.present.chat import ChatState, Turn
+from assistant.present.feedback import MAX_COMMENT_CHARS, FeedbackStore
+from assistant.present.rendering import conversation_to_markdown, escape_markdown
+from assistant.retrieve.hybrid import SearchFilters
 
 logger = logging.getLogger("coop.app")
 

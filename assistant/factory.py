@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from assistant.answering import Assistant
+from assistant.answer.answering import Assistant
+from assistant.answer.generators import LlamaCppGenerator, openai_generator
 from assistant.config import Backend, RetrieverMode, Settings
-from assistant.embedding import SentenceTransformerEmbedder
-from assistant.generators import LlamaCppGenerator, openai_generator
-from assistant.retrieval import HybridRetriever
+from assistant.index.embedding import SentenceTransformerEmbedder
+from assistant.index.store import ChromaStore, make_client
+from assistant.retrieve.hybrid import HybridRetriever
 from assistant.schema import Embedder, Generator
-from assistant.store import ChromaStore, make_client
 
 
 def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
@@ -50,7 +50,7 @@ def build_assistant(
         IndexMissingError: nothing indexed yet.
         IndexMismatchError: index built with another embedding model.
     """
-    from ingest.indexing import current_lexical, load_or_build_lexical
+    from assistant.index.lexical import current_lexical, load_or_build_lexical
 
     embedder = embedder or build_embedder(settings)
     store = store or build_store(settings)

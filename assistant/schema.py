@@ -177,3 +177,15 @@ class Generator(Protocol):
     def generate(self, messages: Sequence[Message]) -> str:
         """Return the model's reply; raises GenerationError, never returns an empty string."""
         ...
+
+
+def date_number(date: str) -> int:
+    """``YYYY-MM-DD`` as an integer (Chroma compares numbers only); 0 when unknown."""
+    digits = date.replace("-", "")[:8]
+    return int(digits.ljust(8, "0")) if digits.isdigit() else 0
+
+
+def is_in_force(status: str) -> bool:
+    """False for historical or closed texts."""
+    lowered = status.strip().lower()
+    return not (lowered.startswith("historique") or lowered.startswith("clos"))

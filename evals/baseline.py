@@ -17,9 +17,9 @@ from assistant.schema import Embedder
 from evals.cases import EvalCase
 from evals.metrics import score_item, summarize
 from evals.runner import EvalReport
-from ingest.loading import load_document
-from ingest.sources import load_sources
-from ingest.sync import find_document_file
+from ingest.fetch.sources import load_sources
+from ingest.fetch.sync import find_document_file
+from ingest.read.loading import load_document
 
 
 class EmbeddingsAdapter(Embeddings):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.answering import Assistant
+from assistant.answer.answering import Assistant
 from assistant.config import Settings
 from assistant.schema import Chunk, Embedder
 from evals.cases import EvalCase
@@ -36,7 +36,7 @@ from evals.cases import EvalCase
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
 
-    from assistant.store import ChromaStore
+    from assistant.index.store import ChromaStore
 
 EmbedderFactory = Callable[[], Embedder]
 SECTIONS = ("ingest", "query", "scale", "concurrency")
@@ -380,7 +380,7 @@ def run_ingest_bench(settings: Settings, embedder: Embedder, workdir: Path) -> I
     The model is loaded before either measurement; the floor embeds the very chunks that the
     ingestion committed, in one call, with the same embedder and batch size.
     """
-    from assistant.store import ChromaStore, make_client
+    from assistant.index.store import ChromaStore, make_client
     from ingest.indexing import Ingestor
 
     local = settings.model_copy(update={"index_dir": workdir / "index", "chroma_url": ""})
@@ -477,9 +477,9 @@ def scale_point(
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from assistant.lexical import Bm25Index
-    from assistant.retrieval import HybridRetriever
-    from assistant.store import ChromaStore, DocumentRecord
+    from assistant.index.lexical import Bm25Index
+    from assistant.index.store import ChromaStore, DocumentRecord
+    from assistant.retrieve.hybrid import HybridRetriever
 
     root = Path(workdir)
     rss_before = rss_mb()

@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.lexical import fold_for_matching
+from assistant.text.normalize import fold_for_matching
 from evals.cases import EvalCase
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from assistant.answering import Assistant
+from assistant.answer.answering import Assistant
 from assistant.errors import ConfigError
 from assistant.schema import Message
 from evals.cases import EvalCase

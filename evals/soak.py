@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answering import Assistant
-from assistant.feedback import FeedbackStore
+from assistant.answer.answering import Assistant
+from assistant.present.feedback import FeedbackStore
 from assistant.schema import Message
 
 _SAMPLE_EVERY_S = 0.1

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,14 +23,14 @@ from chromadb.errors import ChromaError
 from assistant.config import Settings
 from assistant.errors import CorpusError, IndexWriteError
 from assistant.files import sha256_of
-from assistant.lexical import TOKENIZER_VERSION, Bm25Index
+from assistant.index.lexical import Bm25Index, load_or_build_lexical
+from assistant.index.store import ChromaStore, DocumentRecord, embed_key, make_client
 from assistant.schema import Chunk, Embedder
-from assistant.store import ChromaStore, DocumentRecord, embed_key, make_client
-from ingest.chunking import CHUNKER_VERSION, chunk_document
-from ingest.loading import describe_os_error, load_document
-from ingest.sources import Source, load_sources
-from ingest.streaming import StreamedChunks, should_stream
-from ingest.sync import find_document_file
+from ingest.fetch.sources import Source, load_sources
+from ingest.fetch.sync import find_document_file
+from ingest.read.loading import describe_os_error, load_document
+from ingest.read.streaming import StreamedChunks, should_stream
+from ingest.split.chunking import CHUNKER_VERSION, chunk_document
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +76,6 @@ class IngestReport:
     def count(self, status: DocStatus) -> int:
         """Number of documents with this outcome."""
         return sum(1 for o in self.outcomes if o.status == status)
-
-
-def lexical_dir(settings: Settings) -> Path:
-    """Where the BM25 index of a collection is persisted."""
-    return settings.index_dir / f"lexical-{settings.collection}"
 
 
 def version_hash(file_sha256: str, source: Source, settings: Settings) -> str:
@@ -572,37 +566,6 @@ def _kept(outcome: DocumentOutcome, previous: DocumentRecord | None) -> Document
         chunks=previous.chunks,
         reason=f"{outcome.reason} ; la version indexée précédemment est conservée",
     )
-
-
-def lexical_version(store: ChromaStore) -> str:
-    """Version a BM25 index must carry to match the store's committed contents."""
-    return f"{store.version()}-t{TOKENIZER_VERSION}"
-
-
-def current_lexical(settings: Settings, store: ChromaStore, held: Bm25Index) -> Bm25Index:
-    """``held`` while it matches the store, else the BM25 index of its new contents."""
-    if held.version == lexical_version(store):
-        return held
-    logger.info("index changed since the BM25 index was loaded: reloading it")
-    return load_or_build_lexical(settings, store)
-
-
-def load_or_build_lexical(settings: Settings, store: ChromaStore) -> Bm25Index:
-    """BM25 index consistent with the store's committed contents (rebuilt when stale)."""
-    directory = lexical_dir(settings)
-    version = lexical_version(store)
-    index = Bm25Index.load(directory)
-    if index is not None and index.version == version:
-        return index
-    index = Bm25Index.build(list(store.iter_chunks()), version)
-    # A save killed after its final rename leaves "<dir>.old" behind, and Bm25Index.save cannot
-    # rename over a non-empty folder: every later save would fail.
-    shutil.rmtree(directory.with_name(directory.name + ".old"), ignore_errors=True)
-    try:
-        index.save(directory)
-    except OSError as err:
-        logger.warning("lexical index not saved in %s: %s", directory, err)
-    return index
 
 
 def _with_doc_hash(chunk: Chunk, doc_hash: str) -> Chunk:

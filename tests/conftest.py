@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from assistant import cli, factory
-from assistant.answering import Assistant
+import cli
+from assistant import factory
+from assistant.answer.answering import Assistant
 from assistant.config import Settings
-from assistant.embedding import SentenceTransformerEmbedder
 from assistant.factory import build_assistant
-from assistant.store import ChromaStore
+from assistant.index.embedding import SentenceTransformerEmbedder
+from assistant.index.store import ChromaStore
 from ingest.indexing import Ingestor, IngestReport
 from tests.fakes import HashingEmbedder
 from tests.helpers import coop_env, make_settings, open_store, write_corpus

@@ -23,10 +23,10 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.config import Settings
+from assistant.index.store import ChromaStore
 from assistant.schema import Chunk
-from assistant.store import ChromaStore
+from ingest.fetch.sources import Source, load_sources
 from ingest.indexing import Ingestor, version_hash
-from ingest.sources import Source, load_sources
 from tests.fakes import HashingEmbedder
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -288,7 +288,7 @@ CRASH_CHILD = """
 import sys, time
 sys.path.insert(0, {repo!r})
 from pathlib import Path
-from assistant.store import ChromaStore
+from assistant.index.store import ChromaStore
 from ingest.indexing import Ingestor
 from tests.fakes import HashingEmbedder
 from tests.helpers import make_settings, open_store

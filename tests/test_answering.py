@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from assistant import prompts
-from assistant.answering import (
+from assistant.answer import prompts
+from assistant.answer.answering import (
     Assistant,
     answer_type_missing,
     carry_over,
@@ -15,10 +15,11 @@ from assistant.answering import (
     is_follow_up,
     renumber,
 )
+from assistant.answer.extractive import extract, weighted_query
 from assistant.errors import GenerationError, QuestionError
-from assistant.extractive import extract, split_sentences, weighted_query
-from assistant.retrieval import SearchFilters
+from assistant.retrieve.hybrid import SearchFilters
 from assistant.schema import Answer, Hit, Message
+from assistant.text.sentences import split_sentences
 from tests.fakes import ScriptedGenerator
 from tests.helpers import ARS_PAGE, CODE, HISTORICAL, make_chunk
 

@@ -10,11 +10,16 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant import prompts
-from assistant.answering import Assistant
-from assistant.chat_ui import EXAMPLE_QUESTIONS, MISSING_INDEX_HELP, UNEXPECTED_ERROR, ChatState
+from assistant.answer import prompts
+from assistant.answer.answering import Assistant
 from assistant.config import Settings
 from assistant.factory import build_assistant
+from assistant.present.chat import (
+    EXAMPLE_QUESTIONS,
+    MISSING_INDEX_HELP,
+    UNEXPECTED_ERROR,
+    ChatState,
+)
 from tests.fakes import HashingEmbedder, ScriptedGenerator
 from tests.helpers import AMI, CODE, open_store
 
@@ -239,8 +244,8 @@ def test_checklist_toggle_badges_and_update_dates(
     feedback_db: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from ingest.sources import load_sources
-    from ingest.sync import sync_corpus
+    from ingest.fetch.sources import load_sources
+    from ingest.fetch.sync import sync_corpus
 
     # A sync of the synthetic corpus into a second folder records the update dates.
     documents = settings.corpus_dir.parent / "synced"

@@ -22,7 +22,7 @@ from urllib.error import URLError
 
 import pytest
 
-from assistant.chat_ui import EXAMPLE_QUESTIONS
+from assistant.present.chat import EXAMPLE_QUESTIONS
 from ingest.indexing import Ingestor
 from tests.fakes import HashingEmbedder
 from tests.helpers import CODE, make_settings, open_store, write_corpus

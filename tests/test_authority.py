@@ -1,10 +1,10 @@
-"""assistant.authority: ranks by kind, badges, tie-break bonus and divergence notes."""
+"""assistant.answer.authority: ranks by kind, badges, tie-break bonus and divergence notes."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.authority import (
+from assistant.answer.authority import (
     authority_bonus,
     authority_of,
     authority_sort_key,

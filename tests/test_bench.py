@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import Assistant
+from assistant.answer.answering import Assistant
 from assistant.config import Settings
-from assistant.store import ChromaStore
+from assistant.index.store import ChromaStore
 from evals.bench import BenchOptions, _timing, bench_queries, run_bench, synthetic_chunks
 from evals.cases import EvalCase
 from ingest.indexing import Ingestor

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chat_ui import (
+from assistant.answer.checklist import EMPTY_CHECKLIST, build_checklist
+from assistant.index.store import DocumentRecord
+from assistant.present.chat import (
     ChatState,
     answer_markdown,
     apply_rating,
@@ -22,19 +24,17 @@ from assistant.chat_ui import (
     source_view,
     timing_caption,
 )
-from assistant.checklist import EMPTY_CHECKLIST, build_checklist
-from assistant.dates import french_date, long_french_date
-from assistant.feedback import FeedbackStore
-from assistant.rendering import (
+from assistant.present.feedback import FeedbackStore
+from assistant.present.rendering import (
     conversation_to_markdown,
     escape_markdown,
     highlight_markdown,
     link_markdown,
     safe_url,
 )
-from assistant.retrieval import SearchFilters
+from assistant.retrieve.hybrid import SearchFilters
 from assistant.schema import Answer, Citation, Hit, Message
-from assistant.store import DocumentRecord
+from assistant.text.dates import french_date, long_french_date
 from tests.helpers import make_chunk
 
 

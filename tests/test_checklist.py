@@ -1,4 +1,4 @@
-"""assistant.checklist: items taken from the passages, classified, cited; `coop ask --checklist`."""
+"""assistant.answer.checklist: items taken from the passages, classified, cited; `--checklist`."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import cli, factory
-from assistant.answering import Assistant
-from assistant.checklist import (
+import cli
+from assistant import factory
+from assistant.answer.answering import Assistant
+from assistant.answer.checklist import (
     EMPTY_CHECKLIST,
     HISTORICAL_LEFT_OUT,
     build_checklist,
     classify,
     wants_checklist,
 )
-from assistant.rendering import checklist_to_dict, checklist_to_text
+from assistant.present.rendering import checklist_to_dict, checklist_to_text
 from assistant.schema import Answer, Chunk, Citation, Hit
 from ingest.indexing import Ingestor
 from tests.fakes import HashingEmbedder

@@ -5,9 +5,14 @@ from pathlib import Path
 import pytest
 
 from assistant.schema import Chunk
-from ingest.chunking import CHUNKER_VERSION, ArticleHeading, chunk_document, parse_article_heading
-from ingest.loading import LoadedDocument, load_document, make_document
-from ingest.sources import Source
+from ingest.fetch.sources import Source
+from ingest.read.loading import LoadedDocument, load_document, make_document
+from ingest.split.chunking import (
+    CHUNKER_VERSION,
+    ArticleHeading,
+    chunk_document,
+    parse_article_heading,
+)
 from tests.helpers import make_source
 
 CORPUS = Path(__file__).parents[2] / "shared" / "corpus"

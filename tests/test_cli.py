@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import cli
+import cli
 from assistant.config import Settings
 from assistant.errors import IndexMissingError
 from tests.helpers import (

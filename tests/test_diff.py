@@ -1,4 +1,4 @@
-"""ingest.diff and the sync state: two synthetic versions of a document, `coop corpus diff`."""
+"""ingest.split.diff and the sync state: two versions of a document, `coop corpus diff`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from assistant import cli
-from ingest.diff import diff_corpus, diff_texts, document_updates, split_articles, unified_diff
-from ingest.sources import Source
-from ingest.sync import PREVIOUS_DIR, STATE_FILE, read_sync_state, sync_corpus
+import cli
+from assistant.index.sync_state import STATE_FILE, document_updates, read_sync_state
+from ingest.fetch.sources import Source
+from ingest.fetch.sync import PREVIOUS_DIR, sync_corpus
+from ingest.split.diff import diff_corpus, diff_texts, split_articles, unified_diff
 
 HEADER = "Titre: Code, articles D. 4011-1 à D. 4011-3\nType: code\nDate: 2025-09-10\n---\n"
 V1 = (

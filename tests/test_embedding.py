@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from assistant.embedding import SentenceTransformerEmbedder
 from assistant.errors import ConfigError
+from assistant.index.embedding import SentenceTransformerEmbedder
 from assistant.schema import Embedder
 from tests.fakes import HashingEmbedder
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import cli
-from assistant.answering import Assistant
+import cli
+from assistant.answer.answering import Assistant
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from evals.cases import EvalCase, load_cases

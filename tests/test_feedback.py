@@ -10,9 +10,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from assistant import cli
+import cli
 from assistant.errors import ConfigError
-from assistant.feedback import CSV_COLUMNS, FeedbackStore, spreadsheet_safe, write_csv
+from assistant.present.feedback import CSV_COLUMNS, FeedbackStore, spreadsheet_safe, write_csv
 from assistant.schema import Answer, Citation
 
 runner = CliRunner()

@@ -17,13 +17,13 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import RunnableLambda
 
-from assistant import prompts
-from assistant.answering import Assistant
+from assistant.answer import prompts
+from assistant.answer.answering import Assistant
+from assistant.answer.generators import LangChainGenerator, LlamaCppGenerator, openai_generator
+from assistant.answer.prompts import build_messages
 from assistant.config import Settings
 from assistant.errors import ConfigError, GenerationError
 from assistant.factory import build_generator
-from assistant.generators import LangChainGenerator, LlamaCppGenerator, openai_generator
-from assistant.prompts import build_messages
 from assistant.schema import Hit, Message
 from tests.helpers import CODE, make_chunk, make_settings
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import Assistant
-from assistant.glossary import expand_vocabulary, expansions
-from assistant.retrieval import HybridRetriever
+from assistant.answer.answering import Assistant
+from assistant.retrieve.hybrid import HybridRetriever
+from assistant.text.glossary import expand_vocabulary, expansions
 from tests.helpers import AMI
 
 

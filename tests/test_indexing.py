@@ -13,17 +13,12 @@ import yaml
 from assistant.config import Settings
 from assistant.errors import IndexWriteError
 from assistant.factory import build_assistant
-from assistant.lexical import Bm25Index
-from assistant.retrieval import HybridRetriever
-from assistant.store import ChromaStore
+from assistant.index import lexical
+from assistant.index.lexical import Bm25Index, current_lexical, lexical_dir, load_or_build_lexical
+from assistant.index.store import ChromaStore
+from assistant.retrieve.hybrid import HybridRetriever
 from ingest import indexing
-from ingest.indexing import (
-    Ingestor,
-    IngestReport,
-    current_lexical,
-    lexical_dir,
-    load_or_build_lexical,
-)
+from ingest.indexing import Ingestor, IngestReport
 from tests.fakes import HashingEmbedder
 from tests.helpers import (
     AMI,
@@ -360,7 +355,7 @@ def test_new_tokenizer_version_rebuilds_the_lexical_index(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = load_or_build_lexical(settings, store).version
-    monkeypatch.setattr(indexing, "TOKENIZER_VERSION", "tokenizer-suivant")
+    monkeypatch.setattr(lexical, "TOKENIZER_VERSION", "tokenizer-suivant")
     after = load_or_build_lexical(settings, store)
     assert after.version != before
     assert len(after.chunks) == 12
@@ -526,7 +521,7 @@ def test_files_over_the_stream_threshold_are_indexed_as_when_loaded_whole(
     other = other.model_copy(
         update={"corpus_file": settings.corpus_file, "corpus_dir": settings.corpus_dir}
     )
-    monkeypatch.setattr("ingest.streaming.STREAM_THRESHOLD_BYTES", 10)
+    monkeypatch.setattr("ingest.read.streaming.STREAM_THRESHOLD_BYTES", 10)
     streamed_store = open_store(other.index_dir)
 
     report = Ingestor(other, HashingEmbedder(), streamed_store).run()
@@ -541,7 +536,7 @@ def test_streamed_file_that_fails_keeps_its_served_version(
     settings: Settings, store: ChromaStore, indexed: IngestReport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     served = store.documents()[AMI.doc_id]
-    monkeypatch.setattr("ingest.streaming.STREAM_THRESHOLD_BYTES", 10)
+    monkeypatch.setattr("ingest.read.streaming.STREAM_THRESHOLD_BYTES", 10)
     path = doc_path(settings, AMI)
     path.write_bytes(path.read_bytes() + b"\nOctet nul : \x00 fin.\n")
 
@@ -559,7 +554,7 @@ def test_streamed_file_rewritten_while_read_is_not_committed(
 ) -> None:
     served = store.documents()[AMI.doc_id]
     rewrite(settings, replace(AMI, body=AMI.body + "\nUne phrase ajoutée à la fin.\n"))
-    monkeypatch.setattr("ingest.streaming.STREAM_THRESHOLD_BYTES", 10)
+    monkeypatch.setattr("ingest.read.streaming.STREAM_THRESHOLD_BYTES", 10)
     # The bytes hashed before the read are not those read: the file changed in between.
     real_sha256_of = indexing.sha256_of
     monkeypatch.setattr(

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant import prompts
-from assistant.answering import Assistant
+from assistant.answer import prompts
+from assistant.answer.answering import Assistant
 from assistant.config import Settings
-from assistant.embedding import SentenceTransformerEmbedder
 from assistant.factory import build_assistant
-from assistant.store import ChromaStore
+from assistant.index.embedding import SentenceTransformerEmbedder
+from assistant.index.store import ChromaStore
+from ingest.fetch.sources import load_sources
+from ingest.fetch.sync import sync_corpus
 from ingest.indexing import Ingestor, IngestReport
-from ingest.sources import load_sources
-from ingest.sync import sync_corpus
 from tests.helpers import open_store
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.lexical import Bm25Index, find_references, fold_accents, tokenize_fr
+from assistant.index.lexical import Bm25Index
+from assistant.text.normalize import find_references, fold_accents, tokenize_fr
 from tests.helpers import make_chunk
 
 # --- tokenize_fr -----------------------------------------------------------------------------

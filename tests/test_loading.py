@@ -6,7 +6,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from assistant.errors import CorpusError
-from ingest.loading import (
+from ingest.read.loading import (
     PAGE_SEPARATOR,
     LoadedDocument,
     load_document,

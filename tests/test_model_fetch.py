@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import model_fetch
-from assistant.cli import app
 from assistant.errors import ConfigError
-from assistant.model_fetch import (
+from cli import app
+from ingest.fetch import model as model_fetch
+from ingest.fetch.model import (
     _safe_member,
     extract_verified,
     fetch_default_model,

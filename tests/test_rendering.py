@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from assistant.rendering import (
+from assistant.present.rendering import (
     answer_to_dict,
     answer_to_json,
     answer_to_markdown,

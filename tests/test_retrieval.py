@@ -5,10 +5,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.answering import Assistant
+from assistant.answer.answering import Assistant
 from assistant.config import RetrieverMode
-from assistant.lexical import tokenize_fr
-from assistant.retrieval import (
+from assistant.index.store import ChromaStore
+from assistant.retrieve.hybrid import (
     HybridRetriever,
     SearchFilters,
     asks_about_the_past,
@@ -18,7 +18,7 @@ from assistant.retrieval import (
     rrf,
 )
 from assistant.schema import Chunk, Hit
-from assistant.store import ChromaStore
+from assistant.text.normalize import tokenize_fr
 from tests.fakes import HashingEmbedder
 from tests.helpers import AMI, ARS_PAGE, CODE, HISTORICAL, make_chunk
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from assistant.errors import CorpusError
-from ingest.sources import Source, load_sources
+from ingest.fetch.sources import Source, load_sources
 
 REPO_ROOT = Path(__file__).parents[1]
 SOURCES_YAML = REPO_ROOT / "corpus" / "sources.yaml"

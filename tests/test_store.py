@@ -12,15 +12,8 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.errors import IndexMismatchError, IndexMissingError
-from assistant.schema import Chunk
-from assistant.store import (
-    EF_SEARCH,
-    ChromaStore,
-    DocumentRecord,
-    date_number,
-    embed_key,
-    is_in_force,
-)
+from assistant.index.store import EF_SEARCH, ChromaStore, DocumentRecord, embed_key
+from assistant.schema import Chunk, date_number, is_in_force
 from tests.helpers import make_chunk, open_store
 
 MODEL = "hashing-64"

@@ -8,11 +8,11 @@ import pytest
 
 from assistant.errors import CorpusError
 from assistant.schema import Chunk
-from ingest import streaming
-from ingest.chunking import chunk_document, prose_heading
-from ingest.loading import load_document
-from ingest.sources import Source, load_sources
-from ingest.streaming import STREAM_THRESHOLD_BYTES, StreamedChunks, should_stream
+from ingest.fetch.sources import Source, load_sources
+from ingest.read import streaming
+from ingest.read.loading import load_document
+from ingest.read.streaming import STREAM_THRESHOLD_BYTES, StreamedChunks, should_stream
+from ingest.split.chunking import chunk_document, prose_heading
 from tests import helpers
 from tests.helpers import REPO_ROOT
 

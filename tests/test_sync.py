@@ -1,4 +1,4 @@
-"""ingest.sync: mirror copies and downloads against a real loopback HTTP server."""
+"""ingest.fetch.sync: mirror copies and downloads against a real loopback HTTP server."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from assistant.errors import CorpusError
-from ingest.sources import Source, load_sources
-from ingest.sync import (
+from assistant.index.sync_state import STATE_FILE
+from ingest.fetch.sources import Source, load_sources
+from ingest.fetch.sync import (
     PREVIOUS_DIR,
-    STATE_FILE,
     SyncResult,
     declared_hosts,
     find_document_file,

@@ -41,8 +41,8 @@ import json, resource, sys
 sys.path.insert(0, {repo!r})
 from pathlib import Path
 from ingest.indexing import Ingestor
-from ingest.sources import load_sources
-from ingest.streaming import StreamedChunks
+from ingest.fetch.sources import load_sources
+from ingest.read.streaming import StreamedChunks
 from tests.fakes import HashingEmbedder
 from tests.helpers import make_settings, open_store
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from assistant import prompts
-from assistant.answering import Assistant
+from assistant.answer import prompts
+from assistant.answer.answering import Assistant
+from assistant.answer.generators import openai_generator
 from assistant.factory import build_assistant
-from assistant.generators import openai_generator
 from ingest.indexing import Ingestor
-from ingest.loading import load_document
+from ingest.read.loading import load_document
 from tests.fakes import HashingEmbedder
 from tests.helpers import DOCS, FakeDoc, make_settings, open_store, write_corpus
 

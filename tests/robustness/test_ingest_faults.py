@@ -18,10 +18,10 @@ import yaml
 from assistant.config import Settings
 from assistant.factory import build_assistant
 from assistant.files import sha256_of as real_sha256_of
-from assistant.store import ChromaStore, DocumentRecord
+from assistant.index.store import ChromaStore, DocumentRecord
 from ingest import indexing
 from ingest.indexing import Ingestor, IngestReport
-from ingest.loading import load_document as real_load
+from ingest.read.loading import load_document as real_load
 from tests.fakes import HashingEmbedder
 from tests.helpers import AMI, CODE, DOCS, doc_path, visible_by_doc
 from tests.robustness import pdfs
@@ -337,7 +337,7 @@ def test_copy_of_an_unreadable_file_fails_too(
 
 def test_no_english_os_error_text(tmp_path: Path) -> None:
     """describe_os_error gives French for the errors a read can meet."""
-    from ingest.loading import describe_os_error
+    from ingest.read.loading import describe_os_error
 
     for code, words in [
         (2, "introuvable"),

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import cli, factory, prompts
+import cli
+from assistant import factory
+from assistant.answer import prompts
 from assistant.config import Settings
 from assistant.factory import build_assistant
-from assistant.feedback import FeedbackStore
+from assistant.present.feedback import FeedbackStore
 from evals.soak import run_soak
 from ingest.indexing import Ingestor
 from tests.fakes import HashingEmbedder

@@ -17,13 +17,13 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from assistant import cli
+import cli
+from assistant.answer.generators import openai_generator
 from assistant.config import Settings
 from assistant.errors import GenerationError
 from assistant.factory import build_assistant
-from assistant.generators import openai_generator
+from assistant.index.store import ChromaStore
 from assistant.schema import Message
-from assistant.store import ChromaStore
 from ingest.indexing import IngestReport
 from tests.fakes import HashingEmbedder
 from tests.helpers import make_settings

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ingest.sources import Source
-from ingest.sync import sync_corpus
+from ingest.fetch.sources import Source
+from ingest.fetch.sync import sync_corpus
 from tests.test_sync import Handler, LoopbackServer, Route
 
 PDF = b"%PDF-1.4\n% document de test\n"

@@ -27,14 +27,8 @@ from pathlib import Path
 
 from assistant.errors import CorpusError
 from assistant.schema import Chunk
-from ingest.chunking import (
-    check_chunk_settings,
-    chunk_document,
-    chunk_id,
-    parse_article_heading,
-    prose_heading,
-)
-from ingest.loading import (
+from ingest.fetch.sources import Source
+from ingest.read.loading import (
     HEADER_MAX_CHARS,
     TEXT_SUFFIXES,
     binary_text_error,
@@ -48,7 +42,13 @@ from ingest.loading import (
     parse_header,
     read_error,
 )
-from ingest.sources import Source
+from ingest.split.chunking import (
+    check_chunk_settings,
+    chunk_document,
+    chunk_id,
+    parse_article_heading,
+    prose_heading,
+)
 
 __all__ = ["STREAM_THRESHOLD_BYTES", "StreamedChunks", "should_stream"]
 

@@ -9,10 +9,10 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote, urlparse
 
-from assistant.authority import authority_of, divergence_notes
-from assistant.checklist import Checklist
-from assistant.extractive import split_sentences
+from assistant.answer.authority import authority_of, divergence_notes
+from assistant.answer.checklist import Checklist
 from assistant.schema import Answer, Citation
+from assistant.text.sentences import split_sentences
 
 KIND_LABELS = {
     "code": "Code",

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.schema import Chunk
-from ingest.loading import LoadedDocument
-from ingest.sources import Source
+from ingest.fetch.sources import Source
+from ingest.read.loading import LoadedDocument
 
 __all__ = [
     "CHUNKER_VERSION",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from assistant.errors import ConfigError
-from assistant.rendering import citation_label
+from assistant.present.rendering import citation_label
 from assistant.schema import Answer
 
 logger = logging.getLogger(__name__)

@@ -2,9 +2,9 @@
 
 Hierarchy of norms, highest first: the law (code, loi), décrets, arrêtés, ministry doctrine
 (instruction, FAQ, calls for proposals), information pages (ARS, presentations, other sites),
-press releases. Non-official press (kind ``presse``) is the lowest: it may report a text
-right or wrong and never outranks the text it reports. Articles R. and D. of a code were issued by décret: they rank as décrets.
-Narratives about past experiments (kind ``historique``) come last.
+press releases, narratives about past experiments (kind ``historique``), then non-official press
+(kind ``presse``): it may report a text right or wrong and never outranks the text it reports.
+Articles R. and D. of a code were issued by décret: they rank as décrets.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.lexical import fold_accents, tokenize_fr
-from assistant.schema import Chunk, Citation
-from assistant.store import is_in_force
+from assistant.schema import Chunk, Citation, is_in_force
+from assistant.text.normalize import fold_accents, tokenize_fr
 
 __all__ = [
     "LOWEST_LEVEL",
@@ -136,7 +135,7 @@ def _similar(a: set[str], b: set[str]) -> bool:
 
 
 def _sentences(text: str) -> list[str]:
-    from assistant.extractive import split_sentences  # the extractive module imports this one
+    from assistant.text.sentences import split_sentences  # the extractive module imports this one
 
     return split_sentences(text) or [text]
 

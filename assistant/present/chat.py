@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from assistant.authority import authority_of
-from assistant.checklist import Checklist
-from assistant.dates import french_date
-from assistant.feedback import FeedbackStore, Rating
-from assistant.rendering import (
+from assistant.answer.authority import authority_of
+from assistant.answer.checklist import Checklist
+from assistant.index.store import DocumentRecord
+from assistant.present.feedback import FeedbackStore, Rating
+from assistant.present.rendering import (
     KIND_LABELS,
     checklist_citations,
     citation_location,
@@ -23,9 +23,9 @@ from assistant.rendering import (
     highlight_markdown,
     link_markdown,
 )
-from assistant.retrieval import SearchFilters
-from assistant.schema import Answer, Citation, Hit, Message
-from assistant.store import DocumentRecord, is_in_force
+from assistant.retrieve.hybrid import SearchFilters
+from assistant.schema import Answer, Citation, Hit, Message, is_in_force
+from assistant.text.dates import french_date
 
 TITLE = "Assistant « protocoles de coopération »"
 

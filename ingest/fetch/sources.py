@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.errors import CorpusError
 from assistant.files import read_yaml, validate_entries
-from assistant.store import is_in_force
+from assistant.schema import is_in_force
 
 Kind = Literal[
     "code",

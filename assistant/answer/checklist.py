@@ -11,11 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.authority import authority_sort_key
-from assistant.extractive import Idf, coverage, split_sentences
-from assistant.lexical import fold_for_matching, tokenize_fr
-from assistant.schema import Answer, Citation, Hit
-from assistant.store import is_in_force
+from assistant.answer.authority import authority_sort_key
+from assistant.answer.extractive import Idf, coverage
+from assistant.schema import Answer, Citation, Hit, is_in_force
+from assistant.text.normalize import fold_for_matching, tokenize_fr
+from assistant.text.sentences import split_sentences
 
 __all__ = [
     "SECTION_TITLES",

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.errors import CorpusError
-from ingest.chunking import parse_article_heading
-from ingest.loading import load_document
-from ingest.sync import PREVIOUS_DIR, read_sync_state
+from assistant.index.sync_state import read_sync_state
+from ingest.fetch.sync import PREVIOUS_DIR
+from ingest.read.loading import load_document
+from ingest.split.chunking import parse_article_heading
 
 __all__ = [
     "ArticleChange",
@@ -25,7 +26,6 @@ __all__ = [
     "DocumentChange",
     "diff_corpus",
     "diff_texts",
-    "document_updates",
     "split_articles",
     "unified_diff",
 ]
@@ -194,15 +194,3 @@ def diff_corpus(dest: Path) -> CorpusDiff:
     return CorpusDiff(
         str(state.get("synced_at", "")), str(state.get("previous_synced_at", "")), changes
     )
-
-
-def document_updates(dest: Path) -> dict[str, str]:
-    """doc_id → ISO date of the last sync that changed the document (from the sync state)."""
-    documents = read_sync_state(dest).get("documents")
-    if not isinstance(documents, dict):
-        return {}
-    return {
-        str(doc_id): str(entry["updated_at"])
-        for doc_id, entry in documents.items()
-        if isinstance(entry, dict) and entry.get("updated_at")
-    }

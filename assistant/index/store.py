@@ -29,7 +29,7 @@ from chromadb.errors import ChromaError
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, IndexMismatchError, IndexMissingError
-from assistant.schema import Chunk, MetadataValue
+from assistant.schema import Chunk, MetadataValue, date_number, is_in_force
 
 logger = logging.getLogger(__name__)
 
@@ -80,18 +80,6 @@ def make_client(settings: Settings) -> ClientAPI:
             f"Impossible d'ouvrir l'index « {settings.index_dir} » ({err}) : vérifiez que le "
             "dossier existe et qu'il est accessible en lecture et en écriture."
         ) from err
-
-
-def date_number(date: str) -> int:
-    """``YYYY-MM-DD`` as an integer (Chroma compares numbers only); 0 when unknown."""
-    digits = date.replace("-", "")[:8]
-    return int(digits.ljust(8, "0")) if digits.isdigit() else 0
-
-
-def is_in_force(status: str) -> bool:
-    """False for historical or closed texts."""
-    lowered = status.strip().lower()
-    return not (lowered.startswith("historique") or lowered.startswith("clos"))
 
 
 def embed_key(chunk: Chunk) -> str:

