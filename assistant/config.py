@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     llamacpp_model_path: Path = Path("models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
     max_question_chars: int = 2000
     feedback_db: Path = Path(".coop/feedback.sqlite3")
+    sync_deadline_s: float = 120.0
+    """Whole-download deadline of one document during ``coop corpus sync`` (seconds)."""
+    allow_private_hosts: bool = False
+    """Let ``coop corpus sync`` fetch loopback, private and link-local addresses (intranets)."""
 
     @property
     def uses_chroma_server(self) -> bool:
