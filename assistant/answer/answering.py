@@ -15,12 +15,17 @@ from assistant.errors import GenerationError, QuestionError
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
 from assistant.schema import Answer, Citation, Generator, Hit, Message
 from assistant.text.dates import long_french_date
-from assistant.text.normalize import fold_accents, fold_for_matching, tokenize_fr
+from assistant.text.normalize import (
+    CITATION_MARKER,
+    fold_accents,
+    fold_for_matching,
+    strip_citation_markers,
+    tokenize_fr,
+)
 from assistant.text.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
 
-_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _FOLLOW_UP_START = ("et ", "mais ", "alors ", "ensuite", "puis ", "dans ce cas", "aussi")
 # Personal and demonstrative pronouns only: determiners (le, la, son, ce…) start ordinary questions.
 _PRONOUNS = {
@@ -226,7 +231,7 @@ def renumber(text: str, n_passages: int) -> tuple[str, list[int], bool]:
             kept.append(order.index(number - 1) + 1)
         return "".join(f"[{n}]" for n in dict.fromkeys(kept))
 
-    rewritten = _MARKER.sub(replace, text)
+    rewritten = CITATION_MARKER.sub(replace, text)
     rewritten = re.sub(r"\s+([.,;])", r"\1", re.sub(r"[ \t]{2,}", " ", rewritten)).strip()
     return rewritten, order, dropped
 
@@ -384,10 +389,13 @@ class Assistant:
         dated = _version_note(question, hits, chosen)
         if dated is not None:
             passage, note = dated
-            parts.append(f"{note} [{passage + 1}]")
+            parts.append(f"{strip_citation_markers(note)} [{passage + 1}]")
         for sentence in chosen.sentences:
             bullet = "- " if parts else ""
-            parts.append(f"{bullet}{sentence.text} [{sentence.passage + 1}]")
+            # The document's own "[n]" would be read as one of the answer's citations.
+            parts.append(
+                f"{bullet}{strip_citation_markers(sentence.text)} [{sentence.passage + 1}]"
+            )
             quotes.setdefault(sentence.passage, []).append(sentence.text)
         if len(parts) > 1:
             parts.insert(1, f"\n{prompts.SUPPORTING_QUOTES}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.schema import Hit, Message
+from assistant.text.normalize import strip_citation_markers
 
 REFUSAL = (
     "Je ne trouve pas la réponse à cette question dans les textes dont je dispose "
@@ -149,7 +150,7 @@ def format_passage(n: int, hit: Hit, max_chars: int = 1200) -> str:
         label += f" — {chunk.section}"
     if chunk.status.lower().startswith("historique"):
         label += " (historique)"
-    return _passage_block(n, label, chunk.text, max_chars)
+    return _passage_block(n, label, strip_citation_markers(chunk.text), max_chars)
 
 
 def _user_turn(passages: Sequence[str], question: str) -> str:

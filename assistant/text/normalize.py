@@ -78,3 +78,13 @@ def tokenize_fr(text: str) -> list[str]:
     words = [w for w in re.findall(r"\w+", fold_accents(rest)) if w not in _STOPWORDS]
     tokens += [stem for stem in _stemmer().stemWords(words) if stem and stem not in _STOPWORDS]
     return tokens
+
+
+# "[2]", "[1, 3]", "[4;5]": the form of the answer's citation markers.
+CITATION_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+
+
+def strip_citation_markers(text: str) -> str:
+    """``text`` without bracketed numbers: a document's own "[2]" must never become a citation."""
+    stripped = CITATION_MARKER.sub("", text)
+    return re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", stripped)).strip()
