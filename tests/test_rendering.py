@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -11,6 +12,7 @@ from assistant.present.rendering import (
     answer_to_text,
     citation_label,
     citation_location,
+    conversation_to_markdown,
 )
 from assistant.schema import Answer, Citation, Hit
 from tests.helpers import make_chunk
@@ -165,3 +167,39 @@ def test_answer_to_dict_without_dense_score() -> None:
     data = answer_to_dict(Answer("Q", "R [1]", [IN_FORCE], False, [hit]))
     assert data["passages"][0]["dense_score"] is None
     assert data["passages"][0]["score"] == 1.0
+
+
+def test_markdown_export_is_inert_for_hostile_documents() -> None:
+    hostile = Citation(
+        1,
+        "piege",
+        "Titre <script>alert(1)</script> [clique](javascript:alert(1))",
+        "Section ![img](https://evil.example/x.png)",
+        3,
+        "javascript:alert(4)",
+        "<img src=x onerror=alert(2)> [clique](javascript:alert(3))",
+        kind="page",
+    )
+    answer = Answer(
+        "Que dit <b>la page</b> ?",
+        "Réponse <script>alert(5)</script> [clique](javascript:alert(6)) [1].\n# Titre injecté",
+        [hostile],
+        False,
+        [],
+    )
+    markdown = conversation_to_markdown([answer])
+    assert not re.search(r"(?<!\\)<(?:script|img|b)\b", markdown)  # HTML stays text
+    assert "javascript:alert(4)" not in markdown  # the non-http link is dropped
+    # A link or an image needs an unescaped "](" or "![": none is left.
+    assert not re.search(r"(?<!\\)\]\(|(?<!\\)!(?<!\\)\[", markdown)
+    assert "\\# Titre injecté" in markdown  # no heading from a document line
+    assert "[1]." in markdown  # the answer's own marker stays readable
+    assert "- [1] Page web — Titre \\<script\\>" in markdown
+
+
+def test_markdown_export_keeps_http_links_only() -> None:
+    ok = Citation(1, "a", "A", "", 0, "https://www.legifrance.gouv.fr/x", "q", kind="code")
+    bad = Citation(2, "b", "B", "", 0, "data:text/html,<b>x</b>", "q", kind="code")
+    markdown = answer_to_markdown(Answer("Q ?", "R [1] [2].", [ok, bad], False, []))
+    assert "<https://www.legifrance.gouv.fr/x>" in markdown
+    assert "data:" not in markdown

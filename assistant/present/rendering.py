@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -39,17 +40,21 @@ def citation_location(citation: Citation) -> str:
     return ", ".join(parts)
 
 
-def citation_label(citation: Citation) -> str:
-    """One line naming the source: kind, title, location, date and status."""
+def citation_label(citation: Citation, escape: Callable[[str], str] = str) -> str:
+    """One line naming the source: kind, title, location, date and status.
+
+    ``escape`` is applied to what comes from the catalogue and the documents (title, location,
+    date, status), never to the label's own brackets.
+    """
     kind = KIND_LABELS.get(citation.kind, citation.kind)
-    line = f"[{citation.n}] {kind + ' — ' if kind else ''}{citation.title}"
+    line = f"[{citation.n}] {kind + ' — ' if kind else ''}{escape(citation.title)}"
     location = citation_location(citation)
     if location:
-        line += f" — {location}"
+        line += f" — {escape(location)}"
     if citation.date:
-        line += f" ({citation.date})"
+        line += f" ({escape(citation.date)})"
     if citation.status.lower().startswith(("historique", "clos")):
-        line += f" [{citation.status}]"
+        line += f" [{escape(citation.status)}]"
     return line
 
 
@@ -82,20 +87,47 @@ def answer_to_text(answer: Answer) -> str:
 
 
 def answer_to_markdown(answer: Answer) -> str:
-    """Markdown for exports: question, answer and sources with links."""
-    lines = [f"**Question :** {answer.question}", "", answer.text]
+    """Markdown for exports: question, answer and sources with links.
+
+    Everything that comes from the user or the documents is escaped (no HTML, link or image can
+    be formed; the answer's own ``[n]`` markers stay readable) and only http(s) links are kept.
+    """
+    lines = [f"**Question :** {escape_for_export(answer.question)}", ""]
+    lines.append(escape_for_export(answer.text))
     if answer.notice:
-        lines += ["", f"> {answer.notice}"]
+        lines += ["", f"> {escape_for_export(answer.notice)}"]
     for note in divergence_notes(answer.citations):
-        lines += ["", f"> Divergence entre sources : {note}"]
+        lines += ["", f"> Divergence entre sources : {escape_for_export(note)}"]
     if answer.citations:
         lines += ["", "**Sources**", ""]
         for citation in answer.citations:
-            label = f"{citation_label(citation)} [{authority_badge(citation)}]"
-            lines.append(f"- {label}" + (f" — <{citation.url}>" if citation.url else ""))
+            label = f"{citation_label(citation, escape_for_export)} [{authority_badge(citation)}]"
+            url = safe_url(citation.url or "")
+            lines.append(f"- {label}" + (f" — <{url}>" if url else ""))
             if citation.quote:
-                lines.append(f"  > « {citation.quote} »")
+                lines.append(f"  > « {escape_for_export(citation.quote)} »")
     return "\n".join(lines)
+
+
+def escape_for_export(text: str) -> str:
+    """Text kept readable in an e-mail yet inert as Markdown: no HTML, link, image or heading.
+
+    Lighter than ``escape_markdown`` (a pasted export stays legible): only the characters that
+    open markup are escaped, and the answer's own citation markers (``[2]``) are kept as they
+    are — documents' markers were removed when the answer was composed.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(_escape_export_line(line) for line in lines)
+
+
+def _escape_export_line(line: str) -> str:
+    parts = _MARKER_SPLIT.split(line)
+    escaped = [
+        part if i % 2 else "".join("\\" + ch if ch in _EXPORT_SPECIAL else ch for ch in part)
+        for i, part in enumerate(parts)
+    ]
+    joined = "".join(escaped)
+    return "\\" + joined if joined.startswith(("#", ">", "=")) else joined
 
 
 def _citation_dict(citation: Citation) -> dict[str, Any]:
@@ -179,6 +211,10 @@ def checklist_to_dict(checklist: Checklist) -> dict[str, Any]:
 # -- Markdown for the chat: document text is data, never markup ---------------------------------
 
 _MARKDOWN_SPECIAL = frozenset(string.punctuation)
+
+
+_EXPORT_SPECIAL = frozenset("\\`*_[]<>!$|~{}")
+_MARKER_SPLIT = re.compile(r"(\[\d+(?:\s*[,;]\s*\d+)*\])")
 
 
 def escape_markdown(text: str) -> str:
