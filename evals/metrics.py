@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.text.normalize import fold_for_matching
 from evals.cases import EvalCase
+from evals.stats import percentile
 
 
 def normalize(text: str) -> str:
@@ -82,14 +82,6 @@ def _share(values: Sequence[bool]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return 0.0
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
 def summarize(items: Sequence[ItemResult], k: int) -> dict[str, float]:
     """The summary metrics of the evaluation issue (answerable-only where stated)."""
     answerable = [i for i in items if i.answerable and i.expected]
@@ -110,6 +102,6 @@ def summarize(items: Sequence[ItemResult], k: int) -> dict[str, float]:
         "citation_precision": _share(cited),
         "refusal_accuracy": _share([i.refused for i in unanswerable]),
         "false_refusals": _share([i.refused for i in items if i.answerable]),
-        "latency_p50_s": _percentile(latencies, 50),
-        "latency_p95_s": _percentile(latencies, 95),
+        "latency_p50_s": percentile(latencies, 50),
+        "latency_p95_s": percentile(latencies, 95),
     }

@@ -8,18 +8,17 @@ feedback rows expected and actually stored, latency and the resident memory over
 from __future__ import annotations
 
 import random
-import resource
-import statistics
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from assistant.answer.answering import Assistant
 from assistant.present.feedback import FeedbackStore
 from assistant.schema import Message
+from evals.memory import rss_mib
+from evals.stats import percentile
 
 _SAMPLE_EVERY_S = 0.1
 _WARM_UP_SHARE = 0.25
@@ -60,15 +59,6 @@ class SoakReport:
         return data
 
 
-def current_rss_mib() -> float:
-    """Resident memory of this process now (Linux ``/proc``), else the peak so far."""
-    try:
-        fields = Path("/proc/self/statm").read_text(encoding="ascii").split()
-        return int(fields[1]) * resource.getpagesize() / 2**20
-    except (OSError, IndexError, ValueError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def run_soak(
     assistant: Assistant,
     questions: Sequence[str],
@@ -92,7 +82,7 @@ def run_soak(
 
     def sample_memory() -> None:
         while not stop.wait(_SAMPLE_EVERY_S):
-            samples.append((time.perf_counter() - started, current_rss_mib()))
+            samples.append((time.perf_counter() - started, rss_mib()))
 
     def user(number: int) -> None:
         rng = random.Random(seed + number)
@@ -130,9 +120,9 @@ def run_soak(
     report.feedback_stored = len(feedback.records()) - rows_before
     report.answers_per_s = report.asked / elapsed if elapsed else 0.0
     if latencies:
-        report.latency_p50_s = statistics.median(latencies)
-        report.latency_p95_s = sorted(latencies)[int(0.95 * (len(latencies) - 1))]
-    end = current_rss_mib()
+        report.latency_p50_s = percentile(latencies, 50)
+        report.latency_p95_s = percentile(latencies, 95)
+    end = rss_mib()
     warm = [rss for at, rss in samples if at >= _WARM_UP_SHARE * seconds]
     report.rss_after_warm_up_mib = warm[0] if warm else end
     report.rss_end_mib = end

@@ -15,6 +15,7 @@ from assistant.errors import ConfigError
 from evals.cases import EvalCase, load_cases
 from evals.metrics import ItemResult, matched_groups, score_item, summarize
 from evals.runner import diff_with_baseline, gate, run_eval
+from evals.stats import percentile
 from tests.helpers import AMI, CODE
 
 runner = CliRunner()
@@ -125,6 +126,16 @@ def test_summary_of_hand_made_items() -> None:
 def test_summary_of_nothing_is_zero() -> None:
     summary = summarize([], k=5)
     assert summary["hit_at_1"] == summary["key_fact_coverage"] == summary["refusal_accuracy"] == 0
+
+
+def test_the_one_percentile_interpolates_between_sorted_values() -> None:
+    values = [0.5, 0.1, 0.3, 0.2, 0.4]
+    assert percentile(values, 50) == 0.3
+    assert percentile(values, 95) == pytest.approx(0.4 + 0.8 * 0.1)
+    assert percentile([0.7], 95) == 0.7
+    assert percentile([], 95) == 0.0
+    with pytest.raises(ValueError, match="1..99"):
+        percentile(values, 100)
 
 
 # --- question files -------------------------------------------------------------------------------

@@ -1,0 +1,116 @@
+"""The report of one ``coop bench`` run: JSON for the record, French tables for the terminal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from evals.bench.concurrency import ConcurrencyPoint
+from evals.bench.harness import ratio
+from evals.bench.ingest import IngestBench
+from evals.bench.query import QueryBench
+from evals.bench.scale import ScalePoint
+
+Table = tuple[str, list[str], list[list[str]]]
+
+
+@dataclass(slots=True)
+class BenchReport:
+    """Everything one ``coop bench`` run measured."""
+
+    cpu_count: int
+    ingest: IngestBench | None = None
+    query: QueryBench | None = None
+    scale: list[ScalePoint] = field(default_factory=list)
+    concurrency: list[ConcurrencyPoint] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The report as indented JSON (seconds, MiB, KiB, ratios)."""
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
+
+    def tables(self) -> list[Table]:
+        """(title, header, rows) of each measured section, in French, for the terminal."""
+        out: list[Table] = []
+        if self.ingest:
+            out.append(_ingest_table(self.ingest))
+        if self.query:
+            out.append(_query_table(self.query))
+        if self.scale:
+            out.append(_scale_table(self.scale))
+        if self.concurrency:
+            out.append(_concurrency_table(self.concurrency))
+        return out
+
+
+def _ingest_table(i: IngestBench) -> Table:
+    rows = [
+        ["documents / passages", f"{i.documents} / {i.chunks}"],
+        ["coop ingest (index vide)", f"{i.ingest_s:.1f} s"],
+        ["embedding seul des mêmes passages", f"{i.embed_only_s:.1f} s"],
+        ["rapport ingest / embedding (objectif ≤ 1,15)", f"{i.ratio_to_embedding:.2f}"],
+        ["passages / s", f"{i.chunks_per_s:.1f}"],
+        ["ré-indexation sans changement", f"{i.reingest_s:.2f} s"],
+        ["part de la première indexation (objectif ≤ 2 %)", f"{100 * i.reingest_share:.2f} %"],
+        ["passages recalculés à la ré-indexation", str(i.reingest_embedded_chunks)],
+        ["mémoire résidente max", f"{i.peak_rss_mb:.0f} Mio"],
+    ]
+    return "Indexation", ["mesure", "valeur"], rows
+
+
+def _query_table(q: QueryBench) -> Table:
+    floor = q.query_embedding.p95
+    steps = [
+        ("embedding de la question seul", q.query_embedding),
+        ("recherche (objectif ≤ 1,3×)", q.retrieval),
+        ("réponse extractive complète (objectif ≤ 2×)", q.answer_extractive),
+        ("LangChain + Chroma similarity_search", q.langchain_similarity_search),
+    ]
+    rows = [
+        [name, f"{t.p50 * 1000:.1f}", f"{t.p95 * 1000:.1f}", f"{ratio(t.p95, floor):.2f}"]
+        for name, t in steps
+    ]
+    title = f"Requêtes ({q.questions} questions, {q.chunks} passages)"
+    return title, ["étape", "p50 (ms)", "p95 (ms)", "p95 / embedding p95"], rows
+
+
+def _scale_table(points: Sequence[ScalePoint]) -> Table:
+    rows = [
+        [
+            f"{p.chunks:,}".replace(",", " "),
+            f"{p.retrieval.p50 * 1000:.1f}",
+            f"{p.retrieval.p95 * 1000:.1f}",
+            f"{p.p95_vs_smallest:.2f}",
+            f"{p.insert_s + p.lexical_build_s:.1f}",
+            f"{p.lexical_load_s:.2f}",
+            f"{p.disk_mb:.0f} ({p.disk_kb_per_chunk:.1f})",
+            f"{p.rss_mb:.0f} ({p.rss_kb_per_chunk:.1f})",
+        ]
+        for p in points
+    ]
+    header = [
+        "passages",
+        "recherche p50 (ms)",
+        "p95 (ms)",
+        "p95 / plus petit",
+        "construction (s)",
+        "chargement BM25 (s)",
+        "disque Mio (Kio/passage)",
+        "RSS Mio (Kio/passage)",
+    ]
+    return "Passage à l'échelle (vecteurs aléatoires, embedding exclu)", header, rows
+
+
+def _concurrency_table(points: Sequence[ConcurrencyPoint]) -> Table:
+    rows = [
+        [
+            "threads" if p.mode == "threads" else "processus",
+            str(p.askers),
+            f"{p.throughput_qps:.2f}",
+            f"{p.latency.p50 * 1000:.0f}",
+            f"{p.latency.p95 * 1000:.0f}",
+        ]
+        for p in points
+    ]
+    header = ["mode", "utilisateurs", "questions / s", "p50 (ms)", "p95 (ms)"]
+    return "Utilisateurs simultanés (réponse extractive complète)", header, rows
