@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 MetadataValue = str | int | float | bool
+_Record = TypeVar("_Record")
+# Field annotations (strings, under ``from __future__ import annotations``) → converter, zero.
+_CONVERTERS: dict[str, tuple[Any, Any]] = {"str": (str, ""), "int": (int, 0), "bool": (bool, False)}
+
+
+def from_metadata(cls: type[_Record], meta: Mapping[str, MetadataValue], **given: Any) -> _Record:
+    """A dataclass rebuilt from flat stored metadata: the one metadata → record converter.
+
+    Each field takes ``given[name]``, else ``meta[name]`` converted to the field's type, else
+    the field's default (or the type's zero: "", 0, False).
+    """
+    values: dict[str, Any] = {}
+    for spec in fields(cls):  # type: ignore[arg-type]
+        if spec.name in given:
+            values[spec.name] = given[spec.name]
+            continue
+        convert, zero = _CONVERTERS[str(spec.type)]
+        default = zero if spec.default is MISSING else spec.default
+        values[spec.name] = convert(meta.get(spec.name, default))
+    return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,28 +80,9 @@ class Chunk:
         }
 
     @classmethod
-    def from_stored(cls, chunk_id: str, text: str, meta: dict[str, MetadataValue]) -> Chunk:
+    def from_stored(cls, chunk_id: str, text: str, meta: Mapping[str, MetadataValue]) -> Chunk:
         """Rebuild a chunk from what Chroma returns."""
-        return cls(
-            id=chunk_id,
-            text=text,
-            doc_id=str(meta.get("doc_id", "")),
-            title=str(meta.get("title", "")),
-            kind=str(meta.get("kind", "")),
-            date=str(meta.get("date", "")),
-            official_url=str(meta.get("official_url", "")),
-            section=str(meta.get("section", "")),
-            article=str(meta.get("article", "")),
-            page=int(meta.get("page", 0)),
-            start=int(meta.get("start", 0)),
-            end=int(meta.get("end", 0)),
-            chunk_index=int(meta.get("chunk_index", 0)),
-            content_hash=str(meta.get("content_hash", "")),
-            doc_hash=str(meta.get("doc_hash", "")),
-            status=str(meta.get("status", "")),
-            complete=bool(meta.get("complete", True)),
-            article_date=str(meta.get("article_date", "")),
-        )
+        return from_metadata(cls, meta, id=chunk_id, text=text)
 
 
 @dataclass(frozen=True, slots=True)

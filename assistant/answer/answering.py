@@ -14,7 +14,7 @@ from assistant.answer.extractive import Extract, extract, weighted_query
 from assistant.errors import GenerationError, QuestionError
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
 from assistant.schema import Answer, Citation, Generator, Hit, Message
-from assistant.text.dates import long_french_date
+from assistant.text.dates import FOLDED_MONTHS_PATTERN, long_french_date
 from assistant.text.normalize import (
     CITATION_MARKER,
     fold_accents,
@@ -71,8 +71,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 ]
 
 
-_MONTHS = "janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
-_DATE = rf"\d{{1,2}}(?:er)? (?:{_MONTHS}) \d{{4}}|\d{{2}}/\d{{2}}/\d{{4}}"
+_DATE = rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN}) \d{{4}}|\d{{2}}/\d{{2}}/\d{{4}}"
 # What kind of sentence answers a kind of question (folded text): a text's reference, a date, a
 # duration, an actor, a place. Such sentences get a bonus when the answer is composed.
 _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [

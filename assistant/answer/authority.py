@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.schema import Chunk, Citation, is_in_force
+from assistant.text.dates import FOLDED_MONTHS_PATTERN
 from assistant.text.normalize import fold_accents, tokenize_fr
 
 __all__ = [
@@ -95,8 +96,7 @@ def authority_bonus(chunk: Chunk, weight: float = 0.03) -> float:
 
 # Figures that two sources can disagree on: dates, durations, counts, amounts, article numbers.
 _FIGURE = re.compile(
-    r"\b\d{1,2}(?:er)?\s+(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|"
-    r"novembre|decembre)\s+\d{4}\b"
+    rf"\b\d{{1,2}}(?:er)?\s+(?:{FOLDED_MONTHS_PATTERN})\s+\d{{4}}\b"
     r"|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
     r"|\b\d+(?:[.,]\d+)?\s*(?:jours?|mois|ans|annees?|semaines?|heures?|%|euros?|€)"
     r"|\b(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|trente)\s+"

@@ -91,8 +91,10 @@ class Bm25Index:
                     out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
             (staging / "version").write_text(self.version, encoding="utf-8")
             (staging / "df.json").write_text(json.dumps(self._df), encoding="utf-8")
+            # A save killed between the two renames leaves "<dir>.old": clear it first, or no
+            # later save could rename over it.
             old = directory.with_name(directory.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)  # left behind by a crash between two renames
+            shutil.rmtree(old, ignore_errors=True)
             if directory.exists():
                 directory.rename(old)
             staging.rename(directory)
@@ -145,10 +147,7 @@ def load_or_build_lexical(settings: Settings, store: ChromaStore) -> Bm25Index:
     if index is not None and index.version == version:
         return index
     index = Bm25Index.build(list(store.iter_chunks()), version)
-    # A save killed after its final rename leaves "<dir>.old" behind, and Bm25Index.save cannot
-    # rename over a non-empty folder: every later save would fail.
-    shutil.rmtree(directory.with_name(directory.name + ".old"), ignore_errors=True)
-    try:
+    try:  # save() clears a "<dir>.old" left by a crash between its two renames
         index.save(directory)
     except OSError as err:
         logger.warning("lexical index not saved in %s: %s", directory, err)

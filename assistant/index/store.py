@@ -29,7 +29,7 @@ from chromadb.errors import ChromaError
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, IndexMismatchError, IndexMissingError
-from assistant.schema import Chunk, MetadataValue, date_number, is_in_force
+from assistant.schema import Chunk, MetadataValue, date_number, from_metadata, is_in_force
 
 logger = logging.getLogger(__name__)
 
@@ -287,18 +287,7 @@ class ChromaStore:
         raw = self._reading(lambda: self._catalog.get(include=["metadatas"]))
         records = {}
         for doc_id, meta in zip(raw["ids"], raw["metadatas"] or [], strict=False):
-            records[doc_id] = DocumentRecord(
-                doc_id=doc_id,
-                doc_hash=str(meta.get("doc_hash", "")),
-                title=str(meta.get("title", "")),
-                kind=str(meta.get("kind", "")),
-                date=str(meta.get("date", "")),
-                status=str(meta.get("status", "")),
-                official_url=str(meta.get("official_url", "")),
-                chunks=int(meta.get("chunks", 0)),
-                ingested_at=str(meta.get("ingested_at", "")),
-                source_file=str(meta.get("source_file", "")),
-            )
+            records[doc_id] = from_metadata(DocumentRecord, meta, doc_id=doc_id)
         return records
 
     def version(self) -> str:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-_MONTHS = (
+FRENCH_MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
+"""The months in French, January first (the one list of the project)."""
+FOLDED_MONTHS_PATTERN = "|".join(m.replace("é", "e").replace("û", "u") for m in FRENCH_MONTHS)
+"""Regex alternation of the months without accents, for text folded by ``fold_accents``."""
 
 
 def french_date(iso: str) -> str:
@@ -28,4 +31,4 @@ def long_french_date(iso: str) -> str:
     except ValueError:
         return iso
     number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{number} {FRENCH_MONTHS[day.month - 1]} {day.year}"

@@ -78,7 +78,7 @@ def split_sentences(text: str) -> list[str]:
                 lines[i + 1] = f"{line} {value}"
                 i += 1
                 continue
-        for sentence in _merge_abbreviations(_SENTENCE_END.split(line)):
+        for sentence in sentence_pieces(line):
             cleaned = _clean(sentence)
             if units and cleaned.startswith(_ANAPHORA) and len(units[-1]) < _MAX_CHARS:
                 units[-1] = _shorten(f"{units[-1]} {cleaned}", _MAX_CHARS + 200)
@@ -86,6 +86,13 @@ def split_sentences(text: str) -> list[str]:
                 units.append(_shorten(cleaned, _MAX_CHARS))
         i += 1
     return units
+
+
+def sentence_pieces(line: str) -> list[str]:
+    """The sentences of one line of text, as written (no cleaning, nothing dropped)."""
+    return [
+        part.strip() for part in _merge_abbreviations(_SENTENCE_END.split(line)) if part.strip()
+    ]
 
 
 def _clean(text: str) -> str:

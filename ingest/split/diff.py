@@ -9,13 +9,13 @@ changed article gets a short sentence-level diff.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from assistant.errors import CorpusError
 from assistant.index.sync_state import read_sync_state
+from assistant.text.sentences import sentence_pieces
 from ingest.fetch.sync import PREVIOUS_DIR
 from ingest.read.loading import load_document
 from ingest.split.chunking import parse_article_heading
@@ -33,7 +33,6 @@ __all__ = [
 WHOLE_TEXT = "texte"
 """Key of the text before the first article heading (the whole text when there is none)."""
 
-_SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+(?=\S)")
 _MAX_DIFF_LINES = 12
 _MAX_LINE_CHARS = 220
 
@@ -104,7 +103,7 @@ def _units(text: str) -> list[str]:
     """Sentences, one per line: a reworded sentence shows alone, not its whole paragraph."""
     units: list[str] = []
     for line in text.splitlines():
-        units += [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+        units += sentence_pieces(line)
     return units
 
 
