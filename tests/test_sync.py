@@ -6,6 +6,7 @@ import hashlib
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -187,6 +188,61 @@ def test_symlink_escaping_dest_is_refused(tmp_path: Path, mirror: Path, dest: Pa
     assert outside.read_bytes() == b"ne pas toucher"
 
 
+def test_mirror_symlink_pointing_outside_is_refused(
+    tmp_path: Path, mirror: Path, dest: Path
+) -> None:
+    outside = tmp_path / "passwd"
+    outside.write_bytes(b"root:x:0:0:root:/root:/bin/bash")
+    (mirror / "doc.txt").symlink_to(outside)
+    [result] = sync_corpus([make_source("doc")], dest, mirror=mirror)
+    assert result.status == "failed"
+    assert "lien symbolique hors du dossier du miroir refusé" in result.reason
+    assert files_under(dest) == []
+
+
+def test_mirror_symlink_inside_the_mirror_is_copied(mirror: Path, dest: Path) -> None:
+    (mirror / "sub").mkdir()
+    (mirror / "sub" / "vrai.txt").write_bytes(b"contenu")
+    (mirror / "doc.txt").symlink_to(Path("sub") / "vrai.txt")
+    [result] = sync_corpus([make_source("doc")], dest, mirror=mirror)
+    assert result.status == "new"
+    assert (dest / "doc.txt").read_bytes() == b"contenu"
+    assert not (dest / "doc.txt").is_symlink()
+
+
+def test_symlink_loops_fail_alone(mirror: Path, dest: Path) -> None:
+    # Path.resolve raises RuntimeError on a loop (Python 3.11): it used to stop the whole sync.
+    (mirror / "boucle.txt").symlink_to("boucle.txt")
+    dest.mkdir()
+    (dest / "cible.txt").symlink_to("cible.txt")
+    (mirror / "cible.txt").write_bytes(b"cible")
+    (mirror / "ok.txt").write_bytes(b"ok")
+    results = sync_corpus(
+        [make_source("boucle"), make_source("cible"), make_source("ok")], dest, mirror=mirror
+    )
+    assert [(r.doc_id, r.status) for r in results] == [
+        ("boucle", "failed"),
+        ("cible", "failed"),
+        ("ok", "new"),
+    ]
+    assert all("lien symbolique invalide" in r.reason for r in results[:2])
+
+
+def test_find_document_file_refuses_a_symlink_leaving_the_folder(
+    tmp_path: Path, dest: Path
+) -> None:
+    outside = tmp_path / "passwd"
+    outside.write_bytes(b"root:x:0:0")
+    dest.mkdir()
+    (dest / "a.html").symlink_to(outside)
+    with pytest.raises(CorpusError, match="lien symbolique hors du dossier du corpus refusé"):
+        find_document_file(make_source("a"), dest)
+    (dest / "b.txt").write_bytes(b"b")
+    (dest / "b.pdf").symlink_to("b.txt")  # inside the folder: accepted
+    assert find_document_file(make_source("b"), dest) == dest / "b.txt"
+    assert find_document_file(make_source("b", filename="b.pdf"), dest) == dest / "b.pdf"
+
+
 def test_one_bad_document_does_not_stop_the_others(mirror: Path, dest: Path) -> None:
     (mirror / "b.txt").write_bytes(b"b")
     (mirror / "c.txt").write_bytes(b"c")
@@ -265,6 +321,10 @@ class Route:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     send_length: bool = True
+    trickle_s: float = 0.0
+    """Pause after each byte of the body (a server that keeps a download alive forever)."""
+    delay_s: float = 0.0
+    """Pause before answering."""
 
 
 class LoopbackServer(ThreadingHTTPServer):
@@ -278,13 +338,23 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.server.requests.append(self.path)
         route = self.server.routes.get(self.path, Route(status=404, body=b"introuvable"))
+        time.sleep(route.delay_s)
         self.send_response(route.status)
         for name, value in route.headers.items():
             self.send_header(name, value)
         if route.send_length:
             self.send_header("Content-Length", str(len(route.body)))
         self.end_headers()
-        self.wfile.write(route.body)
+        if not route.trickle_s:
+            self.wfile.write(route.body)
+            return
+        for byte in route.body:
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
+            time.sleep(route.trickle_s)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -323,7 +393,7 @@ PDF = b"%PDF-1.4\n% document de test\n"
 def test_download_pdf(server: LoopbackServer, client: httpx.Client, dest: Path) -> None:
     server.routes["/decret.pdf"] = Route(body=PDF, headers={"Content-Type": "application/pdf"})
     source = make_source("decret", official_url=f"{base_url(server)}/decret.pdf")
-    [result] = sync_corpus([source], dest, client=client)
+    [result] = sync_corpus([source], dest, client=client, allow_private_hosts=True)
     assert result.status == "new"
     assert result.path == dest.resolve() / "decret.pdf"
     assert (dest / "decret.pdf").read_bytes() == PDF
@@ -351,7 +421,10 @@ def test_download_extension_from_type_suffix_or_content(
 ) -> None:
     server.routes[path] = Route(body=body, headers={"Content-Type": content_type})
     [result] = sync_corpus(
-        [make_source("doc", official_url=base_url(server) + path)], dest, client=client
+        [make_source("doc", official_url=base_url(server) + path)],
+        dest,
+        client=client,
+        allow_private_hosts=True,
     )
     assert result.status == "new"
     assert files_under(dest) == [f"doc{extension}"]
@@ -363,7 +436,10 @@ def test_unknown_content_type_fails(
 ) -> None:
     server.routes["/blob"] = Route(body=b"\x00\x01", headers={"Content-Type": "image/png"})
     [result] = sync_corpus(
-        [make_source("doc", official_url=f"{base_url(server)}/blob")], dest, client=client
+        [make_source("doc", official_url=f"{base_url(server)}/blob")],
+        dest,
+        client=client,
+        allow_private_hosts=True,
     )
     assert result.status == "failed"
     assert "image/png" in result.reason
@@ -375,10 +451,14 @@ def test_download_changed_keeps_previous(
 ) -> None:
     source = make_source("doc", official_url=f"{base_url(server)}/doc.pdf")
     server.routes["/doc.pdf"] = Route(body=PDF, headers={"Content-Type": "application/pdf"})
-    assert [r.status for r in sync_corpus([source], dest, client=client)] == ["new"]
-    assert [r.status for r in sync_corpus([source], dest, client=client)] == ["unchanged"]
+    assert [
+        r.status for r in sync_corpus([source], dest, client=client, allow_private_hosts=True)
+    ] == ["new"]
+    assert [
+        r.status for r in sync_corpus([source], dest, client=client, allow_private_hosts=True)
+    ] == ["unchanged"]
     server.routes["/doc.pdf"] = Route(body=PDF + b"v2", headers={"Content-Type": "application/pdf"})
-    [result] = sync_corpus([source], dest, client=client)
+    [result] = sync_corpus([source], dest, client=client, allow_private_hosts=True)
     assert result.status == "changed"
     assert (dest / "doc.pdf").read_bytes() == PDF + b"v2"
     assert (dest / PREVIOUS_DIR / "doc.pdf").read_bytes() == PDF
@@ -391,14 +471,14 @@ def test_download_replacing_another_format_moves_it_to_previous(
     (dest / "doc.html").write_bytes(b"<html>ancienne page</html>")
     server.routes["/doc.pdf"] = Route(body=PDF, headers={"Content-Type": "application/pdf"})
     source = make_source("doc", official_url=f"{base_url(server)}/doc.pdf")
-    [result] = sync_corpus([source], dest, client=client)
+    [result] = sync_corpus([source], dest, client=client, allow_private_hosts=True)
     assert result.status == "changed"
     assert files_under(dest) == [f"{PREVIOUS_DIR}/doc.html", "doc.pdf"]
 
 
 def test_download_404_fails(server: LoopbackServer, client: httpx.Client, dest: Path) -> None:
     source = make_source("absent-du-site", official_url=f"{base_url(server)}/manquant")
-    [result] = sync_corpus([source], dest, client=client)
+    [result] = sync_corpus([source], dest, client=client, allow_private_hosts=True)
     assert result.status == "failed"
     assert "« absent-du-site »" in result.reason
     assert "HTTP 404" in result.reason
@@ -412,7 +492,10 @@ def test_redirect_on_same_host_is_followed(
     server.routes["/ancien"] = Route(status=301, headers={"Location": "/nouveau.pdf"})
     server.routes["/nouveau.pdf"] = Route(body=PDF, headers={"Content-Type": "application/pdf"})
     [result] = sync_corpus(
-        [make_source("doc", official_url=f"{base_url(server)}/ancien")], dest, client=client
+        [make_source("doc", official_url=f"{base_url(server)}/ancien")],
+        dest,
+        client=client,
+        allow_private_hosts=True,
     )
     assert result.status == "new"
     assert (dest / "doc.pdf").read_bytes() == PDF
@@ -430,7 +513,10 @@ def test_redirect_to_another_host_is_refused(
     )
     server.routes["/doc.pdf"] = Route(body=PDF, headers={"Content-Type": "application/pdf"})
     [result] = sync_corpus(
-        [make_source("doc", official_url=f"{base_url(server)}/ailleurs")], dest, client=client
+        [make_source("doc", official_url=f"{base_url(server)}/ailleurs")],
+        dest,
+        client=client,
+        allow_private_hosts=True,
     )
     assert result.status == "failed"
     assert "« localhost »" in result.reason
@@ -441,7 +527,10 @@ def test_redirect_to_another_host_is_refused(
 def test_redirect_loop_is_cut(server: LoopbackServer, client: httpx.Client, dest: Path) -> None:
     server.routes["/boucle"] = Route(status=302, headers={"Location": "/boucle"})
     [result] = sync_corpus(
-        [make_source("doc", official_url=f"{base_url(server)}/boucle")], dest, client=client
+        [make_source("doc", official_url=f"{base_url(server)}/boucle")],
+        dest,
+        client=client,
+        allow_private_hosts=True,
     )
     assert result.status == "failed"
     assert "trop de redirections" in result.reason
@@ -459,6 +548,7 @@ def test_oversized_body_is_refused(
         [make_source("doc", official_url=f"{base_url(server)}/gros.pdf")],
         dest,
         client=client,
+        allow_private_hosts=True,
         max_bytes=1000,
     )
     assert result.status == "failed"
@@ -477,6 +567,7 @@ def test_body_at_the_limit_is_accepted(
         [make_source("doc", official_url=f"{base_url(server)}/juste.pdf")],
         dest,
         client=client,
+        allow_private_hosts=True,
         max_bytes=1000,
     )
     assert result.status == "new"
@@ -489,7 +580,9 @@ def test_body_at_the_limit_is_accepted(
 def test_non_http_scheme_is_refused(
     server: LoopbackServer, client: httpx.Client, dest: Path, url: str
 ) -> None:
-    [result] = sync_corpus([make_source("doc", official_url=url)], dest, client=client)
+    [result] = sync_corpus(
+        [make_source("doc", official_url=url)], dest, client=client, allow_private_hosts=True
+    )
     assert result.status == "failed"
     assert "schéma d'URL non autorisé" in result.reason
     assert server.requests == []
@@ -497,7 +590,7 @@ def test_non_http_scheme_is_refused(
 
 
 def test_source_without_url_is_absent(client: httpx.Client, dest: Path) -> None:
-    [result] = sync_corpus([make_source("doc")], dest, client=client)
+    [result] = sync_corpus([make_source("doc")], dest, client=client, allow_private_hosts=True)
     assert result.status == "absent"
     assert "aucune URL officielle" in result.reason
 
@@ -508,7 +601,7 @@ def test_download_sha256_mismatch_fails(
     server.routes["/doc.pdf"] = Route(body=PDF, headers={"Content-Type": "application/pdf"})
     expected = sha256(b"autre chose")
     source = make_source("doc", official_url=f"{base_url(server)}/doc.pdf", sha256=expected)
-    [result] = sync_corpus([source], dest, client=client)
+    [result] = sync_corpus([source], dest, client=client, allow_private_hosts=True)
     assert result.status == "failed"
     assert expected[:12] in result.reason and sha256(PDF)[:12] in result.reason
     assert files_under(dest) == []
@@ -528,6 +621,7 @@ def test_connection_error_fails_and_others_go_on(
         ],
         dest,
         client=client,
+        allow_private_hosts=True,
     )
     assert [(r.doc_id, r.status) for r in results] == [("injoignable", "failed"), ("ok", "new")]
     assert results[0].reason.startswith("« injoignable » : échec du téléchargement")
@@ -541,7 +635,11 @@ def test_default_client_downloads(
         if name.lower() in {"http_proxy", "https_proxy", "all_proxy"}:
             monkeypatch.delenv(name)
     server.routes["/doc.txt"] = Route(body=b"texte", headers={"Content-Type": "text/plain"})
-    [result] = sync_corpus([make_source("doc", official_url=f"{base_url(server)}/doc.txt")], dest)
+    [result] = sync_corpus(
+        [make_source("doc", official_url=f"{base_url(server)}/doc.txt")],
+        dest,
+        allow_private_hosts=True,
+    )
     assert result.status == "new"
     assert (dest / "doc.txt").read_bytes() == b"texte"
 
