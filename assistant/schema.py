@@ -138,6 +138,39 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """One thing to check, with the number of the source it comes from."""
+
+    text: str
+    n: int
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistSection:
+    """Items of one category ("conditions", "documents", "steps", "deadlines")."""
+
+    category: str
+    title: str
+    items: list[ChecklistItem]
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    """A structured answer; ``citations`` numbers every source an item refers to."""
+
+    question: str
+    sections: list[ChecklistSection]
+    citations: list[Citation]
+    notes: list[str]
+
+    @property
+    def empty(self) -> bool:
+        """True when no item could be taken from the passages."""
+        return not any(section.items for section in self.sections)
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What the assistant returns; the CLI, the app and the evaluation render this same object."""
 
@@ -150,6 +183,10 @@ class Answer:
     notice: str = ""
     backend: str = "extractive"
     timings: dict[str, float] = field(default_factory=dict)
+    divergences: list[str] = field(default_factory=list)
+    """Where cited sources of different authority give different figures (French notes)."""
+    checklist: Checklist | None = None
+    """Conditions, documents, steps and deadlines, when the question asked for a checklist."""
 
 
 @runtime_checkable

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answer.answering import Assistant
 from assistant.answer.authority import (
     authority_bonus,
     authority_of,
@@ -127,3 +128,8 @@ def test_same_authority_or_same_document_is_not_a_divergence() -> None:
     assert find_divergences([cite(1, "page-ars", a), cite(2, "presentation", b)]) == []
     same_doc = [cite(1, "code", a, doc_id="csp"), cite(2, "historique", b, doc_id="csp")]
     assert find_divergences(same_doc) == []
+
+
+def test_ask_returns_the_divergence_notes_of_its_citations(shared_assistant: Assistant) -> None:
+    answer = shared_assistant.ask("Comment déclarer la mise en œuvre d'un protocole national ?")
+    assert answer.divergences == divergence_notes(answer.citations)

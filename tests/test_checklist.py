@@ -190,6 +190,21 @@ def test_checklist_from_the_real_assistant(shared_assistant: Assistant) -> None:
             assert item.text.rstrip(" :")[:40] in texts[by_n[item.n].doc_id]
 
 
+def test_ask_returns_the_finished_answer_with_its_checklist(shared_assistant: Assistant) -> None:
+    question = "Comment déclarer la mise en œuvre d'un protocole national ?"
+    plain = shared_assistant.ask(question)
+    assert plain.checklist is None
+    finished = shared_assistant.ask(question, checklist=True)
+    assert finished.text == plain.text
+    expected = build_checklist(plain, idf=shared_assistant.retriever.lexical.idf)
+    assert finished.checklist is not None
+    assert finished.checklist.sections == expected.sections
+    refused = shared_assistant.ask(
+        "Quel est le calendrier vaccinal du nourrisson ?", checklist=True
+    )
+    assert refused.refused and refused.checklist is not None and refused.checklist.empty
+
+
 def test_cli_ask_checklist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = make_settings(tmp_path)
     write_corpus(settings.corpus_file, settings.corpus_dir)

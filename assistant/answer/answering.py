@@ -8,8 +8,11 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from assistant.answer import prompts
+from assistant.answer.authority import divergence_notes
+from assistant.answer.checklist import build_checklist
 from assistant.answer.extractive import Extract, extract, weighted_query
 from assistant.errors import GenerationError, QuestionError
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
@@ -273,8 +276,13 @@ class Assistant:
         *,
         k: int | None = None,
         filters: SearchFilters | None = None,
+        checklist: bool = False,
     ) -> Answer:
-        """Answer one question, citing the passages used, or refuse when the corpus lacks it."""
+        """Answer one question, citing the passages used, or refuse when the corpus lacks it.
+
+        The answer is finished: divergence notes between cited sources are included, and with
+        ``checklist`` the conditions, documents, steps and deadlines of the retrieved passages.
+        """
         started = time.perf_counter()
         question = clean_question(question, self.max_question_chars)
         query, context = self._standalone(question, history)
@@ -292,7 +300,7 @@ class Assistant:
         language_notice = prompts.ENGLISH_NOTICE if looks_english(question) else ""
         if self._should_refuse(question, hits, chosen):
             timings["total_s"] = time.perf_counter() - started
-            return Answer(
+            refusal = Answer(
                 question,
                 prompts.REFUSAL,
                 [],
@@ -302,10 +310,10 @@ class Assistant:
                 notice=language_notice,
                 timings=timings,
             )
+            return replace(refusal, checklist=build_checklist(refusal)) if checklist else refusal
         answer = self._generate(question, query, hits, history, chosen)
         timings["answer_s"] = time.perf_counter() - retrieved
-        timings["total_s"] = time.perf_counter() - started
-        return Answer(
+        finished = Answer(
             question=question,
             text=answer.text,
             citations=answer.citations,
@@ -315,7 +323,14 @@ class Assistant:
             notice=" ".join(n for n in (language_notice, answer.notice) if n),
             backend=answer.backend,
             timings=timings,
+            divergences=divergence_notes(answer.citations),
         )
+        if checklist:
+            finished = replace(
+                finished, checklist=build_checklist(finished, idf=self.retriever.lexical.idf)
+            )
+        timings["total_s"] = time.perf_counter() - started
+        return finished
 
     def _standalone(self, question: str, history: Sequence[Message]) -> tuple[str, str]:
         if not history or self.generator is None:

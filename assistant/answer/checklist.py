@@ -13,7 +13,15 @@ from dataclasses import dataclass, replace
 
 from assistant.answer.authority import authority_sort_key
 from assistant.answer.extractive import Idf, coverage
-from assistant.schema import Answer, Citation, Hit, is_in_force
+from assistant.schema import (
+    Answer,
+    Checklist,
+    ChecklistItem,
+    ChecklistSection,
+    Citation,
+    Hit,
+    is_in_force,
+)
 from assistant.text.normalize import fold_for_matching, tokenize_fr
 from assistant.text.sentences import split_sentences
 
@@ -91,39 +99,6 @@ _CHECKLIST_QUESTION = re.compile(
     r"|\betapes?\b|\bdemarches?\b|\bdelais?\b|\bqui (?:valide|autorise|declare)|\bcomment\b"
     r"|\bque faut-il\b|\bfournir\b"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ChecklistItem:
-    """One thing to check, with the number of the source it comes from."""
-
-    text: str
-    n: int
-    details: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ChecklistSection:
-    """Items of one category ("conditions", "documents", "steps", "deadlines")."""
-
-    category: str
-    title: str
-    items: list[ChecklistItem]
-
-
-@dataclass(frozen=True, slots=True)
-class Checklist:
-    """A structured answer; ``citations`` numbers every source an item refers to."""
-
-    question: str
-    sections: list[ChecklistSection]
-    citations: list[Citation]
-    notes: list[str]
-
-    @property
-    def empty(self) -> bool:
-        """True when no item could be taken from the passages."""
-        return not any(section.items for section in self.sections)
 
 
 def wants_checklist(question: str) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote, urlparse
 
-from assistant.answer.authority import authority_of, divergence_notes
+from assistant.answer.authority import authority_of
 from assistant.answer.checklist import Checklist
 from assistant.schema import Answer, Citation
 from assistant.text.sentences import split_sentences
@@ -79,7 +79,7 @@ def answer_to_text(answer: Answer) -> str:
     lines = [answer.text]
     if answer.notice:
         lines += ["", f"Remarque : {answer.notice}"]
-    for note in divergence_notes(answer.citations):
+    for note in answer.divergences:
         lines += ["", f"Divergence entre sources : {note}"]
     if answer.citations:
         lines += _sources_text(answer.citations)
@@ -96,7 +96,7 @@ def answer_to_markdown(answer: Answer) -> str:
     lines.append(escape_for_export(answer.text))
     if answer.notice:
         lines += ["", f"> {escape_for_export(answer.notice)}"]
-    for note in divergence_notes(answer.citations):
+    for note in answer.divergences:
         lines += ["", f"> Divergence entre sources : {escape_for_export(note)}"]
     if answer.citations:
         lines += ["", "**Sources**", ""]
@@ -142,7 +142,7 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
     """JSON-ready structure of the answer (passages summarised, not their full metadata)."""
     data = asdict(answer)
     data["citations"] = [_citation_dict(c) for c in answer.citations]
-    data["divergences"] = divergence_notes(answer.citations)
+    data.pop("checklist")  # rendered by checklist_to_dict where there is one
     data["passages"] = [
         {
             "doc_id": hit.chunk.doc_id,
@@ -161,6 +161,7 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
 def answer_to_json(answer: Answer, checklist: Checklist | None = None) -> str:
     """The structured answer as indented JSON (UTF-8, accents kept), with its checklist if any."""
     data = answer_to_dict(answer)
+    checklist = checklist or answer.checklist
     if checklist is not None:
         data["checklist"] = checklist_to_dict(checklist)
     return json.dumps(data, ensure_ascii=False, indent=2)
