@@ -75,6 +75,10 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 # guesses mac_latin2 or cp1250 for short French CP1252 texts and garbles the accents.
 _LEGACY_ENCODINGS = ["cp1252", "latin_1"]
 
+# UTF-16 surrogates: pypdf decodes broken ToUnicode maps with "surrogatepass", and a lone one
+# is not text (encoding it, to hash, embed or store the chunk, fails).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 # C0 controls except tab/newline/form feed/carriage return, DEL, C1 controls, and U+FFFD.
 _NON_PRINTABLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
 _MAX_NON_PRINTABLE_RATIO = 0.05
@@ -186,7 +190,7 @@ class Page:
 
     Attributes:
         number: 1-based PDF page number; 0 for formats without pages.
-        text: the page's text (never contains ``PAGE_SEPARATOR``).
+        text: the page's text (never contains ``PAGE_SEPARATOR`` nor a UTF-16 surrogate).
         offset: character offset of the page in ``LoadedDocument.body``.
     """
 
@@ -213,11 +217,14 @@ class LoadedDocument:
 def make_document(
     path: Path, header: dict[str, str], pages: Iterable[tuple[int, str]], sha256: str
 ) -> LoadedDocument:
-    """Build a document from ``(page number, text)`` pairs, computing each page's offset."""
+    """Build a document from ``(page number, text)`` pairs, computing each page's offset.
+
+    Form feeds become newlines and UTF-16 surrogates U+FFFD (one for one: lengths are kept).
+    """
     built: list[Page] = []
     offset = 0
     for number, text in pages:
-        clean = text.replace(PAGE_SEPARATOR, "\n")
+        clean = _SURROGATE.sub("\ufffd", text.replace(PAGE_SEPARATOR, "\n"))
         built.append(Page(number=number, text=clean, offset=offset))
         offset += len(clean) + len(PAGE_SEPARATOR)
     return LoadedDocument(path=path, header=header, pages=built, sha256=sha256)
@@ -511,8 +518,8 @@ def _pdf_pages(data: bytes, path: Path) -> list[tuple[int, str]]:
             raise CorpusError(
                 f"{path}, page {number} : PDF corrompu, texte illisible ({err})."
             ) from err
-        text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-        pages.append((number, text.rstrip()))
+        text = _join_surrogates(text.replace("\r\n", "\n").replace("\r", "\n"))
+        pages.append((number, unicodedata.normalize("NFC", text).rstrip()))
     if not pages:
         raise CorpusError(f"{path} : le PDF ne contient aucune page.")
     empty = [number for number, text in pages if not text.strip()]
@@ -529,6 +536,13 @@ def _pdf_pages(data: bytes, path: Path) -> list[tuple[int, str]]:
             ", ".join(map(str, empty[:20])),
         )
     return pages
+
+
+def _join_surrogates(text: str) -> str:
+    """Surrogate pairs joined into their character, lone surrogates replaced by U+FFFD."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _open_pdf(data: bytes, path: Path) -> PdfReader:
