@@ -9,6 +9,7 @@ __all__ = [
     "IndexWriteError",
     "GenerationError",
     "QuestionError",
+    "OptionError",
 ]
 
 
@@ -47,3 +48,7 @@ class GenerationError(CoopError):
 
 class QuestionError(CoopError):
     """The question cannot be processed as typed (empty, too long, unreadable)."""
+
+
+class OptionError(CoopError):
+    """A search option typed by the user is invalid (k, date, document, type): says what is."""

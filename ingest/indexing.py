@@ -11,8 +11,10 @@ import hashlib
 import itertools
 import logging
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +57,8 @@ class DocumentOutcome:
     status: DocStatus
     chunks: int = 0
     reason: str = ""
+    kept: bool = False
+    """An older version is still served (the document failed or its file is missing)."""
 
 
 @dataclass(slots=True)
@@ -67,11 +71,28 @@ class IngestReport:
     reused_vectors: int = 0
     orphans_purged: int = 0
     seconds: float = 0.0
+    documents: int = 0
+    """Documents served once the run is over, older versions kept included."""
+    pdf_warnings: dict[str, int] = field(default_factory=dict)
+    """File name → number of warnings pypdf logged while reading it (malformed but readable)."""
 
     @property
     def failures(self) -> list[DocumentOutcome]:
         """Documents that could not be indexed (the previous version, if any, is kept)."""
         return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def missing(self) -> list[DocumentOutcome]:
+        """Catalogued documents whose file is gone: an older version is served in their place.
+
+        Documents never synced (no file, nothing indexed) are not listed: nothing is stale.
+        """
+        return [o for o in self.outcomes if o.status == "absent" and o.kept]
+
+    @property
+    def complete(self) -> bool:
+        """True when every catalogued document that has a file is served in its current version."""
+        return not self.failures and not self.missing
 
     def count(self, status: DocStatus) -> int:
         """Number of documents with this outcome."""
@@ -172,7 +193,9 @@ class Ingestor:
                 report.outcomes.append(DocumentOutcome(doc_id, "removed"))
         report.orphans_purged = self._write(self._store.purge_orphans)
         self.refresh_lexical()
-        report.total_chunks = sum(d.chunks for d in self._store.documents().values())
+        served = self._store.documents()
+        report.documents = len(served)
+        report.total_chunks = sum(d.chunks for d in served.values())
         report.seconds = time.perf_counter() - started
         logger.info("indexed %d chunks from %d sources", report.total_chunks, len(sources))
         return report
@@ -251,7 +274,7 @@ class Ingestor:
             self._progress(source.doc_id, position, len(sources))
             if source.doc_id not in located or source.doc_id in duplicate_of:
                 continue
-            prepared = self._prepare(located[source.doc_id], committed.get(source.doc_id))
+            prepared = self._prepare(located[source.doc_id], committed.get(source.doc_id), report)
             if isinstance(prepared, DocumentOutcome):
                 outcomes[source.doc_id] = prepared
                 continue
@@ -342,7 +365,7 @@ class Ingestor:
         return DocumentOutcome(doc_id, "duplicate", reason=reason)
 
     def _prepare(
-        self, located: _Located, previous: DocumentRecord | None
+        self, located: _Located, previous: DocumentRecord | None, report: IngestReport
     ) -> _Prepared | _Streamed | DocumentOutcome:
         """Load and chunk a changed document; an outcome when there is nothing to write."""
         source, path = located.source, located.path
@@ -358,7 +381,8 @@ class Ingestor:
             )
             return _Streamed(located, doc_hash, streamed, previous)
         try:
-            document = load_document(path)
+            with _counting_pdf_warnings(path, report):
+                document = load_document(path)
             chunks = chunk_document(
                 document,
                 source,
@@ -537,7 +561,9 @@ def _absent(source: Source, previous: DocumentRecord | None) -> DocumentOutcome:
         f"fichier absent du dossier des documents : la version indexée le "
         f"{previous.ingested_at[:10]} est conservée (lancez `coop corpus sync`)"
     )
-    return DocumentOutcome(source.doc_id, "absent", chunks=previous.chunks, reason=reason)
+    return DocumentOutcome(
+        source.doc_id, "absent", chunks=previous.chunks, reason=reason, kept=True
+    )
 
 
 def _failed(doc_id: str, reason: str, previous: DocumentRecord | None) -> DocumentOutcome:
@@ -565,7 +591,39 @@ def _kept(outcome: DocumentOutcome, previous: DocumentRecord | None) -> Document
         outcome,
         chunks=previous.chunks,
         reason=f"{outcome.reason} ; la version indexée précédemment est conservée",
+        kept=True,
     )
+
+
+class _Counter(logging.Handler):
+    """Counts the warnings logged by the thread that created it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.count += 1
+
+
+@contextmanager
+def _counting_pdf_warnings(path: Path, report: IngestReport) -> Iterator[None]:
+    """Record in ``report`` how many warnings pypdf logs while ``path`` is read.
+
+    The records still reach the other handlers: whether they are shown (``--verbose``) or only
+    summed up is the caller's choice.
+    """
+    counter = _Counter()
+    pypdf_logger = logging.getLogger("pypdf")
+    pypdf_logger.addHandler(counter)
+    try:
+        yield
+    finally:
+        pypdf_logger.removeHandler(counter)
+        if counter.count:
+            report.pdf_warnings[path.name] = counter.count
 
 
 def _with_doc_hash(chunk: Chunk, doc_hash: str) -> Chunk:

@@ -600,3 +600,47 @@ def test_a_long_lived_reader_follows_an_ingestion_made_elsewhere(
     assert hit.chunk.doc_id == AMI.doc_id and "zorglubienne" in hit.chunk.text
     # Checked at most every check_every_s: this one still answers from what it loaded.
     assert not any("zorglubienne" in h.chunk.text for h in throttled.search("zorglubienne", 3))
+
+
+# --- what the report says is served --------------------------------------------------------
+
+
+def test_report_counts_the_served_documents(indexed: IngestReport) -> None:
+    assert indexed.documents == len(DOCS)
+    assert indexed.complete
+
+
+@pytest.mark.parametrize("rebuild", [False, True], ids=["incremental", "rebuild"])
+def test_missing_file_of_a_served_document_makes_the_run_incomplete(
+    settings: Settings, store: ChromaStore, indexed: IngestReport, rebuild: bool
+) -> None:
+    doc_path(settings, AMI).unlink()
+    report = Ingestor(settings, HashingEmbedder(), store).run(rebuild=rebuild)
+    [missing] = report.missing
+    assert (missing.doc_id, missing.status, missing.kept) == (AMI.doc_id, "absent", True)
+    assert report.failures == []
+    assert not report.complete
+    # Its older version is still served, and counted.
+    assert report.documents == len(DOCS)
+    assert AMI.doc_id in store.documents()
+
+
+def test_never_synced_document_leaves_the_run_complete(
+    settings: Settings, store: ChromaStore
+) -> None:
+    doc_path(settings, AMI).unlink()
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+    assert report.missing == []
+    assert report.complete
+    assert report.documents == len(DOCS) - 1
+
+
+def test_failed_document_with_a_served_version_is_counted_and_marked_kept(
+    settings: Settings, store: ChromaStore, indexed: IngestReport
+) -> None:
+    doc_path(settings, AMI).write_bytes(b"")
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+    [failure] = report.failures
+    assert failure.kept
+    assert report.documents == len(DOCS)
+    assert not report.complete

@@ -9,6 +9,7 @@ previous version is still served: nothing lost.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -114,6 +115,33 @@ def test_broken_pdf_is_skipped_and_the_indexed_version_kept(
     touch_code(settings)
     report = Ingestor(settings, HashingEmbedder(), store).run()
     assert_failed_alone_and_kept(settings, store, report, pdf_indexed, f"{AMI.doc_id}.pdf", words)
+
+
+def misplaced_objects_pdf(text: str = AMI_PDF_TEXT) -> bytes:
+    """A readable PDF whose cross-reference offsets are all wrong: pypdf warns, then repairs."""
+    data = pdfs.text_pdf(text)
+    return re.sub(rb"(\d{10}) 00000 n", lambda m: b"%010d 00000 n" % (int(m[1]) + 3), data)
+
+
+def test_pdf_that_pypdf_repairs_is_indexed_and_its_warnings_counted(
+    settings: Settings, store: ChromaStore, pdf_indexed: DocumentRecord
+) -> None:
+    (settings.corpus_dir / f"{AMI.doc_id}.pdf").write_bytes(misplaced_objects_pdf())
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+    assert report.failures == []
+    assert outcome_of(report, AMI.doc_id)[0] == "changed"
+    # One count per file, the other (text) files have none.
+    assert list(report.pdf_warnings) == [f"{AMI.doc_id}.pdf"]
+    assert report.pdf_warnings[f"{AMI.doc_id}.pdf"] > 1
+
+
+def test_clean_pdf_has_no_warning_count(
+    settings: Settings, store: ChromaStore, pdf_indexed: DocumentRecord
+) -> None:
+    (settings.corpus_dir / f"{AMI.doc_id}.pdf").write_bytes(pdfs.text_pdf(AMI_PDF_TEXT + "\nFin."))
+    report = Ingestor(settings, HashingEmbedder(), store).run()
+    assert outcome_of(report, AMI.doc_id)[0] == "changed"
+    assert report.pdf_warnings == {}
 
 
 # --- text files ------------------------------------------------------------------------------
