@@ -144,3 +144,36 @@ def test_pdf_fixture_really_makes_pypdf_warn(tmp_path: Path) -> None:
     finally:
         logging.getLogger("pypdf").removeHandler(handler)
     assert len(records) > 1
+
+
+BROKEN_CHILD = (
+    "import sys\n"
+    "from assistant import factory\n"
+    "def broken(settings):\n"
+    "    raise RuntimeError('internal detail')\n"
+    "factory.build_embedder = broken\n"
+    "import cli\n"
+    "sys.argv = ['coop', *sys.argv[1:]]\n"
+    "cli.main()\n"
+)
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
+def test_unexpected_error_shows_its_traceback_only_with_verbose(
+    env: Settings, verbose: bool
+) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", BROKEN_CHILD, "ingest", *(["--verbose"] if verbose else [])],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        cwd=REPO_ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert run.stderr.endswith(
+        "Erreur inattendue : relancez avec --verbose pour le détail technique.\n"
+    )
+    assert ("Traceback" in run.stderr) is verbose
+    assert ("RuntimeError: internal detail" in run.stderr) is verbose
