@@ -12,13 +12,14 @@ import io
 import logging
 import re
 import unicodedata
+import warnings
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 from bs4.element import (
     CData,
     Comment,
@@ -182,6 +183,10 @@ _HTML_BLOCKS = frozenset(
 )
 _HTML_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _HTML_SKIPPED_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
+# Beautiful Soup's advice about its own API for a page that is short ("looks like a URL or a file
+# name") or starts like XML ("use lxml"): a dozen English lines on the terminal during `coop
+# ingest`, about a document that reads fine. Never shown.
+_BS4_ADVICE = (MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,7 +453,10 @@ def _html_text(data: bytes, path: Path) -> str:
     """Visible text of an HTML page, one block per paragraph, headings as ``#`` lines."""
     if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise CorpusError(f"{path} : contenu binaire (octets nuls) dans un fichier HTML.")
-    soup = BeautifulSoup(data, "html.parser")
+    with warnings.catch_warnings():
+        for advice in _BS4_ADVICE:
+            warnings.simplefilter("ignore", advice)
+        soup = BeautifulSoup(data, "html.parser")
     pieces: list[str] = []
     # Explicit stack instead of recursion: deeply nested pages must not hit the recursion limit.
     stack: list[PageElement | _Emit] = [soup]

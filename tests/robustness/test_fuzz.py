@@ -15,12 +15,13 @@ import os
 import sys
 import tempfile
 import unicodedata
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -173,20 +174,34 @@ surrogates = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
 LOADED_SUFFIXES = [".txt", ".md", ".html", ".htm", ".pdf", ".TXT", ".Pdf"]
 
 
+def count(label: str) -> None:
+    """Count an outcome in the Hypothesis statistics (--hypothesis-show-statistics)."""
+    if currently_in_test_context():
+        event(label)
+
+
 def check_load(data: bytes, suffix: str) -> LoadedDocument | None:
     """Load ``data`` saved with ``suffix``: a document, or None after a well-formed CoopError."""
     with tempfile.TemporaryDirectory(prefix="coop-fuzz-") as folder:
         path = Path(folder) / f"document{suffix}"
         path.write_bytes(data)
         try:
-            document = load_document(path)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    document = load_document(path)
+                finally:
+                    # Nothing in English on the user's terminal (a library's advice, say).
+                    assert not caught, [str(warning.message)[:200] for warning in caught]
         except CoopError as err:
             assert isinstance(err, CorpusError)
             # Every loader message names the file first, then says why (in French).
             assert err.message.startswith(str(path)), err.message
             assert len(err.message) > len(str(path)) + 5
             assert "Traceback" not in err.message
+            count(f"{suffix}: refused")
             return None
+        count(f"{suffix}: loaded")
         check_document(document)
         return document
 
@@ -417,6 +432,21 @@ html_fragments = st.one_of(
 )
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"https://www.legifrance.gouv.fr/",
+        b"protocole-national.html",
+        b"<?xml version='1.0' encoding='utf-8'?><texte><p>Article 1 : texte.</p></texte>",
+    ],
+    ids=["url", "file-name", "xml"],
+)
+def test_html_that_bs4_would_give_advice_about_loads_without_a_warning(page: bytes) -> None:
+    """Found by fuzzing: Beautiful Soup printed a dozen lines of English advice for these."""
+    document = check_load(page, ".html")
+    assert document is not None
+
+
 @FAST
 @given(
     fragments=st.lists(html_fragments, max_size=50),
@@ -597,11 +627,11 @@ def run_coop(settings: Settings, *args: str) -> Run:
         for name, value in coop_env(settings).items():
             patch.setenv(name, value)
         patch.setattr(factory, "build_embedder", lambda settings: HashingEmbedder())
-        patch.setattr(sys, "argv", ["coop", *args])
+        patch.setattr(sys, "argv", ["coop", *args])  # what main() reads without argv
         patch.setattr(sys, "stdout", stdout)
         patch.setattr(sys, "stderr", stderr)
         try:
-            cli.main()
+            cli.main(list(args))
         except SystemExit as exited:
             code = exited.code if isinstance(exited.code, int) else 1
     return Run(code, _read(stdout), _read(stderr))
@@ -654,6 +684,17 @@ questions = st.one_of(
 def test_random_questions_through_coop_ask(index_settings: Settings, question: str) -> None:
     # "--": a question starting with "-" is a question, not an option.
     assert_failed_well(run_coop(index_settings, "ask", "--", question))
+
+
+@CLI
+@given(question=questions)
+@example(question="-x")
+@example(question="--help")
+@example(question="--verbose")
+def test_random_questions_without_the_separator(index_settings: Settings, question: str) -> None:
+    # Typed as is, a question starting with "-" is an option to the parser: its usage error (2).
+    run = run_coop(index_settings, "ask", question)
+    assert_failed_well(run, usage_errors=question.startswith("-"))
 
 
 @CLI
