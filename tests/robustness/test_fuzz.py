@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, currently_in_test_context, event, example, g
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+import cli
 from assistant import factory
 from assistant.config import Settings
 from assistant.errors import CoopError, CorpusError
@@ -618,8 +619,6 @@ def index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def run_coop(settings: Settings, *args: str) -> Run:
     """``coop <args>`` through ``cli.main`` as a user runs it: UTF-8 streams, real exit code."""
     # Like a terminal: stdout refuses what UTF-8 cannot encode, stderr escapes it.
-    import cli  # noqa: PLC0415 - only the CLI tests need it
-
     stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
     stderr = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="backslashreplace")
     code = 0
