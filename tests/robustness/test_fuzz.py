@@ -29,7 +29,7 @@ import cli
 from assistant import factory
 from assistant.config import Settings
 from assistant.errors import CoopError, CorpusError
-from assistant.schema import Chunk
+from assistant.schema import Chunk, date_number
 from ingest.fetch.sources import Source
 from ingest.fetch.sync import find_document_file, sync_corpus
 from ingest.indexing import Ingestor
@@ -929,3 +929,16 @@ def test_overlong_doc_id_is_a_corpus_error(folders: tuple[Path, Path, Path]) -> 
 def test_doc_id_with_a_trailing_newline_is_refused() -> None:
     with pytest.raises(ValidationError):
         Source.model_validate({"doc_id": "ok\n", "title": "T", "kind": "code"})
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="assistant/schema.py: date_number() trusts str.isdigit(), true for '²' or '①', then "
+    "int() raises ValueError; `--since ²` crashed `coop ask` before --since was validated, and a "
+    "catalogue or header date still reaches it when the index is written (store.py)",
+)
+@fuzz(20)
+@given(date=st.text(st.sampled_from("0123456789-²³¹①⑨٣"), max_size=12))
+@example(date="2024-0²-01")
+def test_date_number_of_any_text_is_a_number(date: str) -> None:
+    assert date_number(date) >= 0
