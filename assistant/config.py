@@ -25,6 +25,11 @@ _Share = Annotated[float, Field(ge=0, le=1)]
 _Threshold = Annotated[float, Field(ge=0)]
 
 
+# Fitted on the dev set with ``coop eval --cv`` (cross-validated figures: docs/evaluation.md).
+SECONDARY_DISCOUNT = 0.0
+AUTHORITY_WEIGHT = 0.03
+
+
 class Settings(BaseSettings):
     """Every knob of coop-assistant; created once at the boundary (CLI, app) and passed down.
 
@@ -50,6 +55,10 @@ class Settings(BaseSettings):
     max_per_document: Annotated[int, Field(ge=0)] = 0
     min_score: _Threshold = 0.47
     min_coverage: _Share = 0.15
+    secondary_discount: _Share = SECONDARY_DISCOUNT
+    """How much retrieval lowers secondary sources (ARS pages … press) against official texts."""
+    authority_weight: _Share = AUTHORITY_WEIGHT
+    """Sentence-choice bonus of a law in force over the lowest sources."""
     backend: Backend = "extractive"
     retriever: RetrieverMode = "hybrid"
     llm_base_url: str = ""

@@ -64,6 +64,7 @@ def build_assistant(
         fetch_k=settings.fetch_k,
         per_document=settings.max_per_document,
         reload_lexical=lambda held: current_lexical(settings, store, held),
+        secondary_discount=settings.secondary_discount,
     )
     return Assistant(
         hybrid,
@@ -72,4 +73,5 @@ def build_assistant(
         min_score=settings.min_score,
         min_coverage=settings.min_coverage,
         max_question_chars=settings.max_question_chars,
+        authority_weight=settings.authority_weight,
     )

@@ -45,7 +45,13 @@ def ensure_index(settings: Settings, mirror: Path | None) -> None:
             return
     if mirror is not None and mirror.is_dir():
         console().print(f"Index absent : synchronisation depuis {mirror}…")
-        sync_corpus(load_sources(settings.corpus_file), settings.corpus_dir, mirror=mirror)
+        sync_corpus(
+            load_sources(settings.corpus_file),
+            settings.corpus_dir,
+            mirror=mirror,
+            deadline_s=settings.sync_deadline_s,
+            allow_private_hosts=settings.allow_private_hosts,
+        )
     console().print("Index absent : indexation du corpus…")
     report = Ingestor(settings, build_embedder(settings), store).run()
     print_pdf_warnings(report.pdf_warnings)

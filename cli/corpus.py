@@ -43,7 +43,14 @@ def corpus_sync(
 
     config = settings()
     sources = load_sources(config.corpus_file)
-    results = sync_corpus(sources, config.corpus_dir, mirror=mirror, allow_changed=allow_changed)
+    results = sync_corpus(
+        sources,
+        config.corpus_dir,
+        mirror=mirror,
+        allow_changed=allow_changed,
+        deadline_s=config.sync_deadline_s,
+        allow_private_hosts=config.allow_private_hosts,
+    )
     print_table(
         "Synchronisation du corpus",
         ("Document", "État", "Détail"),

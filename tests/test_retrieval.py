@@ -15,7 +15,9 @@ from assistant.retrieve.hybrid import (
     asks_about_the_present,
     diversify,
     is_near_duplicate,
+    official_first,
     rrf,
+    source_prior,
 )
 from assistant.schema import Chunk, Hit
 from assistant.text.normalize import tokenize_fr
@@ -371,3 +373,23 @@ def test_named_article_version_follows_the_tense_of_the_question(
 )
 def test_asks_about_the_present(question: str, expected: bool) -> None:
     assert asks_about_the_present(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "weight"),
+    [("code", 1.0), ("arrete", 1.0), ("ami", 1.0), ("page-ars", 0.95), ("presse", 0.8)],
+)
+def test_source_prior_lowers_secondary_sources_only(kind: str, weight: float) -> None:
+    assert source_prior(make_chunk("d", 0, "x", kind=kind), 0.2) == pytest.approx(weight)
+
+
+def test_official_text_overtakes_a_press_page_that_ranked_just_above_it() -> None:
+    press = make_chunk("presse", 0, "Le décret prévoit la déclaration.", kind="presse")
+    code = make_chunk("code", 0, "Le directeur déclare le protocole.", kind="code")
+    fused = [(press.id, 0.0330), (code.id, 0.0325)]
+    chunks = {press.id: press, code.id: code}
+    assert [cid for cid, _ in official_first(fused, chunks, 0.1)] == [code.id, press.id]
+    # Without a discount, or far behind, the ranking is left as it was.
+    assert official_first(fused, chunks, 0.0) == fused
+    far = [(press.id, 0.0330), (code.id, 0.0200)]
+    assert [cid for cid, _ in official_first(far, chunks, 0.1)] == [press.id, code.id]

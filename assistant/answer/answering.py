@@ -11,9 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from assistant.answer import prompts
+from assistant.answer.answerability import missing_entities
 from assistant.answer.authority import divergence_notes
 from assistant.answer.checklist import build_checklist
 from assistant.answer.extractive import Extract, extract, weighted_query
+from assistant.config import AUTHORITY_WEIGHT
 from assistant.errors import GenerationError, QuestionError
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
 from assistant.schema import Answer, Citation, Generator, Hit, Message
@@ -256,6 +258,8 @@ class Assistant:
         min_score: float = 0.5,
         min_coverage: float = 0.3,
         max_question_chars: int = 2000,
+        authority_weight: float = AUTHORITY_WEIGHT,
+        check_entities: bool = True,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -263,6 +267,8 @@ class Assistant:
         self.min_score = min_score
         self.min_coverage = min_coverage
         self.max_question_chars = max_question_chars
+        self.authority_weight = authority_weight
+        self.check_entities = check_entities
 
     @property
     def backend(self) -> str:
@@ -295,6 +301,7 @@ class Assistant:
             self.retriever.lexical.idf,
             boost=expected_kind_bonus(question),
             prefer_in_force=asks_about_the_present(query),
+            authority_weight=self.authority_weight,
         )
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if looks_english(question) else ""
@@ -354,6 +361,12 @@ class Assistant:
         if any(h.exact_reference for h in hits):
             return False
         if answer_type_missing(question, " ".join(s.text for s in chosen.sentences)):
+            return True
+        # The specific things the question names (a region, a year, a text, a name) must be in
+        # the evidence: otherwise the passages are on the topic but do not answer this question.
+        if self.check_entities and missing_entities(
+            question, [hit.chunk.indexed_text for hit in hits]
+        ):
             return True
         similarity, covered = self.evidence(hits, chosen)
         strength = similarity + _COVERAGE_WEIGHT * covered

@@ -1,10 +1,6 @@
-"""Authority of sources: a rank by kind of document, a French badge, and divergence notes.
+"""Authority of sources in answers: sort key, tie-break bonus, and divergence notes.
 
-Hierarchy of norms, highest first: the law (code, loi), décrets, arrêtés, ministry doctrine
-(instruction, FAQ, calls for proposals), information pages (ARS, presentations, other sites),
-press releases, narratives about past experiments (kind ``historique``), then non-official press
-(kind ``presse``): it may report a text right or wrong and never outranks the text it reports.
-Articles R. and D. of a code were issued by décret: they rank as décrets.
+The levels themselves (hierarchy of norms, badges) live in ``assistant.hierarchy``.
 """
 
 from __future__ import annotations
@@ -13,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.hierarchy import LOWEST_LEVEL, Authority, authority_of
 from assistant.schema import Chunk, Citation, is_in_force
 from assistant.text.dates import FOLDED_MONTHS_PATTERN
 from assistant.text.normalize import fold_accents, tokenize_fr
@@ -28,50 +25,8 @@ __all__ = [
     "find_divergences",
 ]
 
-# (level, French tier label) per document kind; 1 is the highest authority.
-_LEVELS: dict[str, tuple[int, str]] = {
-    "code": (1, "loi ou code"),
-    "loi": (1, "loi ou code"),
-    "decret": (2, "décret"),
-    "arrete": (3, "arrêté"),
-    "instruction": (4, "document du ministère"),
-    "faq": (4, "document du ministère"),
-    "ami": (4, "document du ministère"),
-    "page-ars": (5, "information (ARS, présentation)"),
-    "presentation": (5, "information (ARS, présentation)"),
-    "page": (5, "information (ARS, présentation)"),
-    "communique": (6, "communiqué"),
-    "historique": (7, "document historique"),
-    "presse": (8, "presse, source non officielle"),
-}
-LOWEST_LEVEL = 8
+
 _NO_BONUS_LEVEL = 7  # historical narratives and the press get no authority bonus
-_REGULATORY_ARTICLE = re.compile(r"\b(?:Article|Art\.?)\s+[RD]\.?\s*\d", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Authority:
-    """Where a source sits in the hierarchy of norms."""
-
-    level: int
-    tier: str
-
-    @property
-    def badge(self) -> str:
-        """Short French badge shown next to a citation ("niveau 1 · loi ou code")."""
-        return f"niveau {self.level} · {self.tier}"
-
-
-def authority_of(kind: str, section: str = "") -> Authority:
-    """Authority of a source from its kind (and, for codes, the article it cites).
-
-    An unknown kind ranks just above historical narratives (level 6): it is never trusted more
-    than an official page.
-    """
-    if kind == "code" and _REGULATORY_ARTICLE.search(section):
-        return Authority(2, "code, partie réglementaire")
-    level, tier = _LEVELS.get(kind, (6, "source non classée"))
-    return Authority(level, tier)
 
 
 def authority_sort_key(chunk: Chunk) -> tuple[bool, int]:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.authority import authority_bonus, authority_sort_key
+from assistant.config import AUTHORITY_WEIGHT
 from assistant.schema import Hit, is_in_force
 from assistant.text.glossary import expansions
 from assistant.text.normalize import find_references, is_code_article, tokenize_fr
@@ -77,6 +78,7 @@ def extract(
     new_source_toll: float = 0.35,
     boost: Callable[[str], float] | None = None,
     prefer_in_force: bool = False,
+    authority_weight: float = AUTHORITY_WEIGHT,
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
 
@@ -113,7 +115,7 @@ def extract(
             + _TITLE_SHARE * coverage(query, sentence.tokens | titles[sentence.passage], idf)
             + prior
             + lead
-            + authority_bonus(hit.chunk)
+            + authority_bonus(hit.chunk, authority_weight)
             + typed
         )
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.config import RetrieverMode
+from assistant.config import SECONDARY_DISCOUNT, RetrieverMode
+from assistant.hierarchy import LOWEST_LEVEL, OFFICIAL_LEVEL, authority_of
 from assistant.index.lexical import Bm25Index
 from assistant.index.store import ChromaStore
 from assistant.schema import Chunk, Embedder, Hit, date_number, is_in_force
@@ -77,6 +78,28 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float
     return sorted(scores.items(), key=lambda pair: -pair[1])
 
 
+def source_prior(chunk: Chunk, discount: float) -> float:
+    """Weight of a passage by its source: 1 for official texts, down to ``1 - discount``.
+
+    Secondary sources (ARS and association pages, communiqués, historical narratives, press)
+    are lowered in proportion to their distance from the official levels, so that when an
+    official text and a page that repeats it are both found, the official text comes first.
+    """
+    level = authority_of(chunk.kind, chunk.section).level
+    below = max(0, level - OFFICIAL_LEVEL) / (LOWEST_LEVEL - OFFICIAL_LEVEL)
+    return 1.0 - discount * below
+
+
+def official_first(
+    fused: list[tuple[str, float]], chunks: dict[str, Chunk], discount: float
+) -> list[tuple[str, float]]:
+    """The fused ranking with each score weighted by its source's prior, best first."""
+    if discount <= 0:
+        return fused
+    weighted = [(cid, score * source_prior(chunks[cid], discount)) for cid, score in fused]
+    return sorted(weighted, key=lambda item: -item[1])
+
+
 def _shingles(text: str) -> set[str]:
     words = re.findall(r"\w+", fold_accents(text))
     return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
@@ -106,6 +129,7 @@ class HybridRetriever:
         per_document: int = 0,
         reload_lexical: Callable[[Bm25Index], Bm25Index] | None = None,
         check_every_s: float = 5.0,
+        secondary_discount: float = SECONDARY_DISCOUNT,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -113,6 +137,7 @@ class HybridRetriever:
         self.mode = mode
         self.fetch_k = fetch_k
         self.per_document = per_document
+        self.secondary_discount = secondary_discount
         self._reload_lexical = reload_lexical
         self._check_every_s = check_every_s
         self._checked_at = time.monotonic()
@@ -144,6 +169,7 @@ class HybridRetriever:
             lexical = [(c, s) for c, s in found if filters.accepts(c)][: self.fetch_k]
         by_id = {c.id: c for c, _ in lexical} | {c.id: c for c, _ in dense}
         fused = rrf([[c.id for c, _ in dense], [c.id for c, _ in lexical]])
+        fused = official_first(fused, by_id, self.secondary_discount)
         dense_scores = {c.id: s for c, s in dense}
         lexical_scores = {c.id: s for c, s in lexical}
         hits = [

@@ -1,0 +1,83 @@
+"""Is the question answerable from this evidence? The specific things it names must be there.
+
+A near-corpus question ("le numéro de l'ARS Bretagne", "le protocole de 2016 sur la
+contraception") retrieves passages on the right topic that do not answer it. Before answering,
+the specific entities the question names — years, text numbers, regions, proper names and
+acronyms — must each appear in the retrieved evidence (its text or its titles). This is a
+general check, not a list of questions: it looks only at what the question names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from assistant.text.glossary import expansions
+from assistant.text.normalize import fold_for_matching
+
+__all__ = ["missing_entities", "question_entities"]
+
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b(?!-)")
+_TEXT_NUMBER = re.compile(r"\b(?:19|20)\d{2}-\d{1,5}\b")
+# Regions and overseas territories, as written in the texts (folded, hyphens as spaces).
+_REGIONS = (
+    "auvergne rhone alpes", "bourgogne franche comte", "bretagne", "centre val de loire",
+    "corse", "grand est", "hauts de france", "ile de france", "normandie",
+    "nouvelle aquitaine", "occitanie", "pays de la loire", "provence alpes cote d'azur", "paca",
+    "guadeloupe", "martinique", "guyane", "la reunion", "mayotte", "saint pierre et miquelon",
+    "saint martin", "saint barthelemy", "polynesie", "nouvelle caledonie", "wallis",
+)  # fmt: skip
+# Capitalised words that name nothing specific (question words, domain terms every text uses).
+_GENERIC = frozenset(
+    {
+        "quel", "quelle", "quels", "quelles", "qui", "que", "quoi", "comment", "combien",
+        "est", "peut", "pour", "dans", "les", "des", "une", "mon", "mes", "je", "nous", "vous",
+        "code", "article", "loi", "decret", "arrete", "etat", "france", "francais", "francaise",
+        "republique", "sante", "ministre", "ministere", "agence", "protocole", "protocoles",
+        "journal", "officiel", "jorf", "conseil", "haute", "autorite", "assurance", "maladie",
+        "securite", "sociale", "premier", "premiere", "madame", "monsieur", "docteur", "et",
+        "en", "le", "la", "au", "aux", "du", "de", "ou", "si", "il", "elle", "on", "ars",
+    }
+)  # fmt: skip
+_CAPITALISED = re.compile(r"(?<![\w-])([A-ZÀ-Ý][\w’'-]*[\w])")
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[-–]", " ", fold_for_matching(text)).split())
+
+
+def question_entities(question: str) -> list[str]:
+    """The specific things a question names, folded: text numbers, years, regions, names.
+
+    The first word of the question is never taken for a name (it is capitalised anyway).
+    """
+    folded = _fold(question)
+    found: list[str] = []
+    numbers = _TEXT_NUMBER.findall(question)
+    found += numbers
+    found += [y for y in _YEAR.findall(question) if not any(y in n for n in numbers)]
+    found += [region for region in _REGIONS if re.search(rf"\b{re.escape(region)}\b", folded)]
+    region_words = {w for region in found for w in region.split()}
+    words = list(_CAPITALISED.finditer(question))
+    for match in words:
+        if match.start() == 0:
+            continue
+        word = _fold(match.group(1))
+        name = word.split("'")[-1]
+        if len(name) < 3 or name in _GENERIC or name in region_words:
+            continue
+        found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def _present(entity: str, evidence: str) -> bool:
+    if re.search(rf"(?<![\w]){re.escape(_fold(entity))}(?![\w])", evidence):
+        return True
+    # An acronym is present when its expansion is ("CNCI" → "comité national …").
+    return any(_fold(long) in evidence for long in expansions(entity.upper()))
+
+
+def missing_entities(question: str, evidence: Iterable[str]) -> list[str]:
+    """Entities of ``question`` that appear nowhere in ``evidence`` (texts and titles)."""
+    text = _fold(" ".join(evidence))
+    return [entity for entity in question_entities(question) if not _present(entity, text)]

@@ -1,0 +1,134 @@
+"""Cross-validation of the answerer's fitted knobs: honest figures for what was tuned.
+
+Each knob is a number the answerer reads (the secondary-source discount of retrieval, the
+authority weight of sentence choice, the refusal threshold). Every question is answered once
+per point of the grid; then, for each of K folds, the point that scores best on the other K-1
+folds is chosen and the fold's own results at that point are kept. The cross-validated
+metrics are computed on those held-out results only, so they never saw their own questions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from assistant.answer.answering import Assistant
+from evals.cases import EvalCase
+from evals.metrics import ItemResult, summarize
+from evals.runner import run_eval
+
+__all__ = ["KNOBS", "CvReport", "Knob", "cross_validate", "fold_of", "objective", "run_grid"]
+
+Point = tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Knob:
+    """One fitted number: its name, the values tried, and how to set it on an assistant."""
+
+    name: str
+    values: tuple[float, ...]
+    apply: Callable[[Assistant, float], None]
+
+
+def _set_discount(assistant: Assistant, value: float) -> None:
+    assistant.retriever.secondary_discount = value
+
+
+def _set_authority(assistant: Assistant, value: float) -> None:
+    assistant.authority_weight = value
+
+
+def _set_min_score(assistant: Assistant, value: float) -> None:
+    assistant.min_score = value
+
+
+KNOBS: tuple[Knob, ...] = (
+    Knob("secondary_discount", (0.0, 0.03, 0.06, 0.1, 0.15), _set_discount),
+    Knob("authority_weight", (0.03, 0.06, 0.1), _set_authority),
+    Knob("min_score", (0.44, 0.47, 0.5), _set_min_score),
+)
+
+
+def objective(summary: Mapping[str, float]) -> float:
+    """What the fit maximises: retrieval, answer and refusal quality together.
+
+    False refusals cost twice (an unanswered user is worse than an extra refusal's benefit).
+    """
+    return (
+        summary["hit_at_1"]
+        + summary["mrr"]
+        + summary["key_fact_coverage"]
+        + summary["citation_precision"]
+        + summary["refusal_accuracy"]
+        - 2 * summary["false_refusals"]
+    )
+
+
+def run_grid(
+    assistant: Assistant,
+    cases: Sequence[EvalCase],
+    knobs: Sequence[Knob] = KNOBS,
+    *,
+    k: int = 5,
+    on_point: Callable[[Point], None] | None = None,
+) -> dict[Point, list[ItemResult]]:
+    """Per-question results at every point of the grid (the assistant is left as found)."""
+    saved = [_current(assistant, knob) for knob in knobs]
+    results: dict[Point, list[ItemResult]] = {}
+    try:
+        for point in itertools.product(*(knob.values for knob in knobs)):
+            for knob, value in zip(knobs, point, strict=True):
+                knob.apply(assistant, value)
+            if on_point:
+                on_point(point)
+            results[point] = run_eval(assistant, cases, k=k).items
+    finally:
+        for knob, value in zip(knobs, saved, strict=True):
+            knob.apply(assistant, value)
+    return results
+
+
+def _current(assistant: Assistant, knob: Knob) -> float:
+    if knob.name == "secondary_discount":
+        return assistant.retriever.secondary_discount
+    return float(getattr(assistant, knob.name))
+
+
+def fold_of(ids: Sequence[str], folds: int, seed: int = 13) -> dict[str, int]:
+    """A fixed random fold number (0 … folds-1) per question id."""
+    order = sorted(ids)
+    random.Random(seed).shuffle(order)
+    return {question_id: i % folds for i, question_id in enumerate(order)}
+
+
+@dataclass(slots=True)
+class CvReport:
+    """Cross-validated metrics, the training-set metrics of the best point, and the choices."""
+
+    cross_validated: dict[str, float]
+    train: dict[str, float]
+    best: Point
+    chosen_per_fold: list[Point]
+
+
+def cross_validate(
+    results: Mapping[Point, Sequence[ItemResult]], folds: int = 5, *, k: int = 5
+) -> CvReport:
+    """K-fold choice of the grid point; metrics on each fold's held-out questions."""
+    points = list(results)
+    ids = [item.id for item in results[points[0]]]
+    fold = fold_of(ids, folds)
+    held_out: list[ItemResult] = []
+    chosen: list[Point] = []
+    for f in range(folds):
+        best = max(
+            points,
+            key=lambda p: objective(summarize([i for i in results[p] if fold[i.id] != f], k)),
+        )
+        chosen.append(best)
+        held_out += [i for i in results[best] if fold[i.id] == f]
+    overall = max(points, key=lambda p: objective(summarize(results[p], k)))
+    return CvReport(summarize(held_out, k), summarize(results[overall], k), overall, chosen)
