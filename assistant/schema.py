@@ -220,7 +220,8 @@ class Generator(Protocol):
 def date_number(date: str) -> int:
     """``YYYY-MM-DD`` as an integer (Chroma compares numbers only); 0 when unknown."""
     digits = date.replace("-", "")[:8]
-    return int(digits.ljust(8, "0")) if digits.isdigit() else 0
+    # isdigit() alone is true for "²" or "①", which int() refuses.
+    return int(digits.ljust(8, "0")) if digits.isascii() and digits.isdigit() else 0
 
 
 def is_in_force(status: str) -> bool:

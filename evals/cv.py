@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.answering import Assistant
+from assistant.schema import Embedder
 from evals.cases import EvalCase
 from evals.metrics import ItemResult, summarize
 from evals.runner import run_eval
@@ -75,8 +76,13 @@ def run_grid(
     k: int = 5,
     on_point: Callable[[Point], None] | None = None,
 ) -> dict[Point, list[ItemResult]]:
-    """Per-question results at every point of the grid (the assistant is left as found)."""
+    """Per-question results at every point of the grid (the assistant is left as found).
+
+    Each question is embedded once for the whole grid: no knob changes the query vector.
+    """
     saved = [_current(assistant, knob) for knob in knobs]
+    embedder = assistant.retriever.embedder
+    assistant.retriever.embedder = _QueryCache(embedder)
     results: dict[Point, list[ItemResult]] = {}
     try:
         for point in itertools.product(*(knob.values for knob in knobs)):
@@ -88,7 +94,28 @@ def run_grid(
     finally:
         for knob, value in zip(knobs, saved, strict=True):
             knob.apply(assistant, value)
+        assistant.retriever.embedder = embedder
     return results
+
+
+class _QueryCache:
+    """The assistant's embedder, remembering the vector of each question already asked."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+        self._vectors: dict[str, list[float]] = {}
+
+    @property
+    def model_id(self) -> str:
+        return self._inner.model_id
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        return self._inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        if text not in self._vectors:
+            self._vectors[text] = self._inner.embed_query(text)
+        return self._vectors[text]
 
 
 def _current(assistant: Assistant, knob: Knob) -> float:

@@ -50,7 +50,7 @@ class Source(BaseModel):
     @classmethod
     def _safe_doc_id(cls, value: str) -> str:
         # The id becomes a file name: never let it climb out of the documents folder.
-        if not _SAFE_ID.match(value) or ".." in value:
+        if not _SAFE_ID.fullmatch(value) or ".." in value:
             raise ValueError(f"identifiant de document non sûr : {value!r}")
         return value
 

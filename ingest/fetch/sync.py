@@ -237,6 +237,10 @@ def find_document_file(source: Source, dest: Path) -> Path | None:
         return _find_document(source, dest)
     except _SyncFailure as err:
         raise CorpusError(str(err)) from err
+    except OSError as err:  # a name the file system refuses (too long…): not this document's file
+        raise CorpusError(
+            f"« {source.doc_id[:80]} » : nom de fichier inutilisable ({err.strerror})."
+        ) from err
 
 
 def _find_document(source: Source, dest: Path) -> Path | None:
