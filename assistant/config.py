@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     chroma_url: str = ""
     collection: str = "coop"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
-    embedding_dtype: Literal["float32", "bfloat16"] = "bfloat16"
+    embedding_dtype: Literal["auto", "float32", "bfloat16"] = "auto"
     embedding_batch_size: _Positive = 16
     chunk_size: _Positive = 800
     chunk_overlap: Annotated[int, Field(ge=0)] = 100

@@ -15,9 +15,11 @@ def doctor() -> None:
     from importlib.metadata import PackageNotFoundError, version
 
     from assistant.factory import build_store
+    from assistant.index.dtype import choose_dtype
     from ingest.fetch.model import model_is_complete
 
     config = settings()
+    dtype = choose_dtype(config.embedding_dtype)
     rows: list[tuple[str, str]] = []
     for package in PACKAGES:
         try:
@@ -28,6 +30,7 @@ def doctor() -> None:
     present = model_is_complete(model_path) or (model_path / "modules.json").is_file()
     rows += [
         ("Modèle d'embedding", f"{config.embedding_model} ({'présent' if present else 'ABSENT'})"),
+        ("Format de calcul", f"{dtype.dtype} ({dtype.reason})"),
         ("Index", config.chroma_url if config.uses_chroma_server else str(config.index_dir)),
         ("Générateur", config.backend),
         ("Clé API LLM", "configurée (masquée)" if config.llm_api_key else "aucune"),

@@ -213,7 +213,7 @@ def test_bad_dtype_lists_the_allowed_values(
         code,
         err,
         "COOP_EMBEDDING_DTYPE = 'float64' : valeur non autorisée ; "
-        "valeurs possibles : float32, bfloat16",
+        "valeurs possibles : auto, float32, bfloat16",
     )
 
 

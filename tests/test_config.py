@@ -52,7 +52,7 @@ def test_load_settings_reads_the_environment(monkeypatch: pytest.MonkeyPatch) ->
         (
             {"COOP_EMBEDDING_DTYPE": "float64"},
             "COOP_EMBEDDING_DTYPE = 'float64' : valeur non autorisée ; "
-            "valeurs possibles : float32, bfloat16",
+            "valeurs possibles : auto, float32, bfloat16",
         ),
         (
             {"COOP_BACKEND": "gpt-magic"},

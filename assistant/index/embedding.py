@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ConfigError
+from assistant.index.dtype import choose_dtype
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -23,9 +24,9 @@ def _looks_like_path(name: str) -> bool:
 class SentenceTransformerEmbedder:
     """Embeds with ``encode_document``/``encode_query`` (the model's prompts), L2-normalized."""
 
-    def __init__(self, model: str, *, dtype: str = "bfloat16", batch_size: int = 16) -> None:
+    def __init__(self, model: str, *, dtype: str = "auto", batch_size: int = 16) -> None:
         self._name = model
-        self._dtype = dtype
+        self.dtype_choice = choose_dtype(dtype)
         self._batch_size = batch_size
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
@@ -68,7 +69,7 @@ class SentenceTransformerEmbedder:
             )
         except OSError as err:
             raise ConfigError(f"Chargement du modèle « {self._name} » impossible : {err}") from err
-        if self._dtype == "bfloat16":
+        if self.dtype_choice.dtype == "bfloat16":
             import torch
 
             model.to(torch.bfloat16)
