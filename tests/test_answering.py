@@ -680,3 +680,17 @@ def test_a_sentence_that_adds_to_a_chosen_one_is_not_a_repeat() -> None:
 
     # The second adds who declares; the third says nothing the first did not.
     assert [s.position for s in chosen.sentences] == [0, 1]
+
+
+def test_a_follow_up_never_repeats_what_was_already_said(shared_assistant: Assistant) -> None:
+    first = shared_assistant.ask("Qui autorise les protocoles nationaux ?")
+    assert not first.refused
+    history = [Message("user", first.question), Message("assistant", first.text)]
+    follow_up = shared_assistant.ask("Et après avis de qui ?", history)
+    lead = first.text.splitlines()[0].rsplit(" [", 1)[0]
+    assert lead not in follow_up.text
+    if follow_up.refused:
+        assert follow_up.text in {prompts.REFUSAL, prompts.NOTHING_NEW}
+    # Without the previous answer in the history, the same sentence may lead again.
+    alone = shared_assistant.ask("Et après avis de qui ?", [Message("user", first.question)])
+    assert lead in alone.text or alone.refused

@@ -20,6 +20,7 @@ from assistant.present.chat import (
     UNEXPECTED_ERROR,
     ChatState,
 )
+from assistant.schema import Message
 from tests.fakes import HashingEmbedder, ScriptedGenerator
 from tests.helpers import AMI, CODE, open_store
 
@@ -53,6 +54,10 @@ def ask(at: AppTest, question: str) -> AppTest:
 
 def all_markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
+
+
+def _sentence(line: str) -> str:
+    return re.sub(r"\s*\[\d+\]", "", line).strip("- ")
 
 
 def chat(at: AppTest) -> ChatState:
@@ -103,6 +108,18 @@ def test_first_screen_example_then_follow_up(
     # The elliptic follow-up was searched with the previous question carried over.
     assert EXAMPLE_QUESTIONS[2] in follow_up.standalone_question
     assert len(at.chat_message) == 4
+    # Same rewriting as `coop ask --history`, and the follow-up adds instead of repeating.
+    cli_way = shared_assistant.ask(
+        "Et qui doit le valider ?", [Message("user", EXAMPLE_QUESTIONS[2])]
+    )
+    assert follow_up.standalone_question == cli_way.standalone_question
+    first = turns[0].answer
+    assert first is not None
+    assert follow_up.text != first.text
+    if follow_up.refused:
+        assert follow_up.text in {prompts.REFUSAL, prompts.NOTHING_NEW}
+    said, again = ({_sentence(s) for s in a.text.splitlines()} for a in (first, follow_up))
+    assert not (said & again) - {"", "Les textes précisent aussi :"}
 
     at = at.sidebar.button[0].click().run()  # "Nouvelle conversation"
     assert chat(at).turns == []

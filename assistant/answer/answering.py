@@ -295,6 +295,9 @@ class Assistant:
         hits = self.retriever.search(query, k or self.k, filters)
         retrieved = time.perf_counter()
         weights = weighted_query(question, context)
+        # A follow-up adds to the conversation: what was already answered is not repeated.
+        said = " ".join(m.content for m in history if m.role == "assistant")
+        said = said if is_follow_up(question) else ""
         chosen = extract(
             weights,
             hits,
@@ -302,6 +305,7 @@ class Assistant:
             boost=expected_kind_bonus(question),
             prefer_in_force=asks_about_the_present(query),
             authority_weight=self.authority_weight,
+            already_said=said,
         )
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if looks_english(question) else ""
@@ -309,7 +313,7 @@ class Assistant:
             timings["total_s"] = time.perf_counter() - started
             refusal = Answer(
                 question,
-                prompts.REFUSAL,
+                prompts.NOTHING_NEW if said and not chosen.sentences else prompts.REFUSAL,
                 [],
                 True,
                 hits,

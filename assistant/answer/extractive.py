@@ -9,7 +9,12 @@ from assistant.answer.authority import authority_bonus, authority_sort_key
 from assistant.config import AUTHORITY_WEIGHT
 from assistant.schema import Hit, is_in_force
 from assistant.text.glossary import expansions
-from assistant.text.normalize import find_references, is_code_article, tokenize_fr
+from assistant.text.normalize import (
+    find_references,
+    is_code_article,
+    strip_citation_markers,
+    tokenize_fr,
+)
 from assistant.text.sentences import split_sentences
 
 # A sentence scoring under this share of the best one is not relevant enough to quote.
@@ -79,27 +84,18 @@ def extract(
     boost: Callable[[str], float] | None = None,
     prefer_in_force: bool = False,
     authority_weight: float = AUTHORITY_WEIGHT,
+    already_said: str = "",
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
 
     The best sentence comes first (it leads the answer); the others follow, texts in force and
     higher authorities first, then in reading order. Authority also breaks ties in the scores;
     ``boost`` adds a bonus to sentences of the kind the question asks for; ``prefer_in_force``
-    (a question about the rule now) lowers sentences of superseded texts.
+    (a question about the rule now) lowers sentences of superseded texts. Sentences found in
+    ``already_said`` (the previous answers of a conversation) are not said again.
     """
     titles = [_title_tokens(hit.chunk.title) for hit in hits]
-    candidates = [
-        Sentence(p, i, text, frozenset(tokenize_fr(text)))
-        for p, hit in enumerate(hits)
-        for i, text in enumerate(split_sentences(hit.chunk.text))
-    ]
-    # A heading repeating its title is no answer, except in a text the question names ("what is
-    # the decree 2020-148 about?": its title says it).
-    candidates = [
-        s
-        for s in candidates
-        if hits[s.passage].exact_reference or not _repeats_title(s, titles[s.passage])
-    ]
+    candidates = _candidates(hits, titles, already_said)
     if not candidates:
         return Extract([], 0.0)
 
@@ -170,6 +166,33 @@ def extract(
         key=lambda s: (authority_sort_key(hits[s.passage].chunk), s.passage, s.position),
     )
     return Extract(chosen[:1] + supporting, coverage(query, top_tokens, idf))
+
+
+def _candidates(
+    hits: Sequence[Hit], titles: Sequence[frozenset[str]], already_said: str
+) -> list[Sentence]:
+    """The answer units of the passages that may be quoted."""
+    candidates = [
+        Sentence(p, i, text, frozenset(tokenize_fr(text)))
+        for p, hit in enumerate(hits)
+        for i, text in enumerate(split_sentences(hit.chunk.text))
+    ]
+    # A heading repeating its title is no answer, except in a text the question names ("what is
+    # the decree 2020-148 about?": its title says it).
+    candidates = [
+        s
+        for s in candidates
+        if hits[s.passage].exact_reference or not _repeats_title(s, titles[s.passage])
+    ]
+    if already_said:
+        said = _flat(already_said)
+        candidates = [s for s in candidates if _flat(s.text) not in said]
+    return candidates
+
+
+def _flat(text: str) -> str:
+    """Text without citation markers, list bullets or line breaks, for comparing sentences."""
+    return " ".join(strip_citation_markers(text).replace("\n- ", " ").split())
 
 
 def _on_named_text(hits: Sequence[Hit]) -> list[bool]:

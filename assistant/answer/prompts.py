@@ -27,6 +27,10 @@ FALLBACK_NOTICE = (
     "Le modèle de langage n'a pas pu répondre ({reason}) : voici la réponse extractive, "
     "composée directement à partir des passages cités."
 )
+NOTHING_NEW = (
+    "Les passages retrouvés n'ajoutent rien à la réponse précédente. Précisez la question "
+    "(qui, quoi, quel texte, quelle étape) ou consultez les sources déjà citées."
+)
 ENGLISH_NOTICE = (
     "Question en anglais : les textes du corpus sont en français, la réponse les cite tels quels. "
     "Pour de meilleurs résultats, posez la question en français."
