@@ -54,3 +54,11 @@ def test_assistant_refuses_a_question_on_a_region_the_corpus_does_not_cover(
         ).refused
     finally:
         shared_assistant.check_entities = True
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Avant 2019, quelles pièces fallait-il fournir ?", "Depuis 2025, que change le décret ?"],
+)
+def test_a_year_that_dates_the_rule_is_not_an_entity(question: str) -> None:
+    assert question_entities(question) == []

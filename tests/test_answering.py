@@ -694,3 +694,31 @@ def test_a_follow_up_never_repeats_what_was_already_said(shared_assistant: Assis
     # Without the previous answer in the history, the same sentence may lead again.
     alone = shared_assistant.ask("Et après avis de qui ?", [Message("user", first.question)])
     assert lead in alone.text or alone.refused
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "missing"),
+    [
+        (
+            "À quelle date le communiqué est-il paru ?",
+            "Le communiqué du 12 mai 2023 annonce",
+            False,
+        ),
+        ("À quelle date le communiqué est-il paru ?", "Le ministère a publié un communiqué.", True),
+        ("Jusqu'à quand pouvait-on candidater ?", "Candidatures jusqu'au 02/05/2023.", False),
+        ("En quelle année le guide est-il paru ?", "Le guide est disponible en ligne.", True),
+        ("Dans quel délai la HAS rend-elle son avis ?", "Dans un délai de trois mois.", False),
+        ("Dans quel délai la HAS rend-elle son avis ?", "La HAS rend un avis.", True),
+        ("Quelle est l'adresse électronique de l'ARS ?", "Écrire à ars-protocoles@ars.fr.", False),
+        ("Quelle est l'adresse électronique de l'ARS ?", "Contactez l'ARS.", True),
+        ("Quel budget l'État a-t-il prévu ?", "Un budget de 2 millions d'euros.", False),
+        ("Quel budget l'État a-t-il prévu ?", "L'État finance les protocoles.", True),
+        ("Comment s'appelait le ministre signataire ?", "Signé : Olivier VÉRAN.", False),
+        ("Comment s'appelait le ministre signataire ?", "Le ministre chargé de la santé.", True),
+        ("Qui préside le conseil de l'Ordre ?", "Le conseil est présidé par M. Martin.", False),
+        ("Quel taux de reprise pose problème ?", "Au-delà de 10 % de reprise.", False),
+        ("Quel taux de reprise pose problème ?", "Un taux de reprise élevé.", True),
+    ],
+)
+def test_expected_answer_types(question: str, answer: str, missing: bool) -> None:
+    assert answer_type_missing(question, answer) is missing

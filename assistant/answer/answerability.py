@@ -18,6 +18,10 @@ from assistant.text.normalize import fold_for_matching
 __all__ = ["missing_entities", "question_entities"]
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b(?!-)")
+# "avant 2019", "depuis 2025": a year that dates the rule asked about, not a thing to find.
+_TIME_BOUND = re.compile(
+    r"(?:avant|apres|depuis|jusqu'en|jusqu'a|a partir de|des|d'ici)\s+(?:l'annee\s+)?$"
+)
 _TEXT_NUMBER = re.compile(r"\b(?:19|20)\d{2}-\d{1,5}\b")
 # Regions and overseas territories, as written in the texts (folded, hyphens as spaces).
 _REGIONS = (
@@ -55,7 +59,10 @@ def question_entities(question: str) -> list[str]:
     found: list[str] = []
     numbers = _TEXT_NUMBER.findall(question)
     found += numbers
-    found += [y for y in _YEAR.findall(question) if not any(y in n for n in numbers)]
+    for match in _YEAR.finditer(question):
+        before = fold_for_matching(question[: match.start()])
+        if not any(match.group() in n for n in numbers) and not _TIME_BOUND.search(before):
+            found.append(match.group())
     found += [region for region in _REGIONS if re.search(rf"\b{re.escape(region)}\b", folded)]
     region_words = {w for region in found for w in region.split()}
     words = list(_CAPITALISED.finditer(question))

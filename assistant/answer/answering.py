@@ -61,19 +61,47 @@ _QUANTITY_WORDS = frozenset(
     }
 )  # fmt: skip
 _COUNTED_NOUN = re.compile(r"\bcombien d(?:e |')(?!temps\b)(\w{4,})")
+_DAY_DATE = (
+    rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN})(?: \d{{4}})?|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
+    rf"|(?:{FOLDED_MONTHS_PATTERN}) \d{{4}}"
+)
+_DURATION = rf"(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|semaines?|mois|ans|annees?|heures?)"
+# Expected answer types, question form → what the answer must state (both on folded text).
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
-        re.compile(r"montant|combien (?:coute|est paye|gagne|touche)|tarif|prix|salaire|euros"),
-        re.compile(r"\d[\d .,]*\s?(?:€|euros?)"),
+        re.compile(r"\b(?:a|avant|depuis|a partir de) quelle date\b|\bjusqu'a quand\b"),
+        re.compile(_DAY_DATE),
+    ),
+    (re.compile(r"\ben quelle annee\b"), re.compile(r"\b(?:19|20)\d{2}\b")),
+    (
+        re.compile(r"\b(?:dans )?quel delai\b|\bquelle duree\b|\bcombien de temps\b"),
+        re.compile(_DURATION),
+    ),
+    (
+        re.compile(r"\b(?:adresse (?:electronique|e-?mail|mail)|courriel)\b"),
+        re.compile(r"[\w.-]+@[\w-]+\.\w+"),
+    ),
+    (re.compile(r"\bquel (?:taux|pourcentage)\b"), re.compile(r"\d\s*%|pour ?cent")),
+    (
+        re.compile(
+            r"montant|combien (?:coute|est paye|gagne|touche)|tarif|prix|salaire|euros"
+            r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
+        ),
+        re.compile(r"\d[\d .,]*\s?(?:(?:millions?|milliards?) (?:d.)?)?(?:€|euros?)"),
     ),
     (re.compile(r"telephone"), re.compile(r"(?:\d{2}[ .]?){5}")),
     (re.compile(r"combien d'heures"), re.compile(r"\d+\s*h(?:eures?)?\b")),
-    (
-        re.compile(r"combien de temps"),
-        re.compile(rf"(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|semaines?|mois|ans|annees?|heures?)"),
-    ),
     (re.compile(r"\bcombien de\b"), re.compile(rf"\d|{_NUMBER_WORDS}")),
 ]
+# A person asked for by name: the answer must name someone (two capitalised words, or a title).
+_ASKS_NAME = re.compile(
+    r"\bcomment s'appel|\bquel est le nom\b|\bqui (?:preside|dirige|est (?:le|la) (?:ministre|"
+    r"president|directeur|directrice))\b|\bquel(?:le)? (?:depute|senateur|ministre|premiere? "
+    r"ministre)\b"
+)
+_PERSON_NAME = re.compile(
+    r"\b(?:M\.|Mme|Dr|Pr)\s+[A-Z]|\b[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)? [A-ZÀ-Ý]{2,}"
+)
 
 
 _DATE = rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN}) \d{{4}}|\d{{2}}/\d{{2}}/\d{{4}}"
@@ -135,6 +163,8 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
     counted = _COUNTED_NOUN.search(asked)
     if counted and not _counts(counted.group(1), answer):
         return True
+    if _ASKS_NAME.search(asked):
+        return not _PERSON_NAME.search(answer_text)
     for question_pattern, answer_pattern in _ANSWER_TYPES:
         if question_pattern.search(asked):
             return not answer_pattern.search(answer)
