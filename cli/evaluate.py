@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from assistant.errors import CoopError
 from assistant.options import check_k
 from cli.common import (
     DEFAULT_MIRROR,
@@ -18,6 +19,10 @@ from cli.common import (
     settings,
 )
 from cli.output import console, print_table
+
+if TYPE_CHECKING:
+    from assistant.answer.answering import Assistant
+    from evals.cases import EvalCase
 
 
 def evaluate(
@@ -48,6 +53,16 @@ def evaluate(
     ] = False,
     mirror: MirrorOption = DEFAULT_MIRROR,
     show_items: Annotated[bool, typer.Option(help="Afficher chaque question.")] = False,
+    cv: Annotated[
+        int,
+        typer.Option(
+            "--cv",
+            help="Validation croisée en K parties des réglages ajustés (décote des sources "
+            "secondaires, poids de l'autorité, seuil de refus) : chiffres honnêtes, sans "
+            "les questions qui ont servi au choix. 0 : aucune.",
+            min=0,
+        ),
+    ] = 0,
 ) -> None:
     """Évalue les réponses sur un jeu de questions et affiche les métriques."""
     from assistant.factory import build_assistant
@@ -58,6 +73,9 @@ def evaluate(
     check_k(k)
     cases = load_cases(questions)
     ensure_index(config, mirror)
+    if cv:
+        _cross_validate(build_assistant(config, backend=backend, retriever=retriever), cases, cv, k)
+        return
     if langchain_baseline:
         from evals.baseline import run_langchain_baseline
 
@@ -90,9 +108,39 @@ def evaluate(
             json.dumps({"summary": report.summary}, indent=2) + "\n", encoding="utf-8"
         )
     if gate:
-        failures = runner.gate(report.summary, runner.load_thresholds(thresholds))
-        for failure in failures:
-            out.print(f"Régression : {failure}")
-        if failures:
-            raise typer.Exit(1)
-        out.print("Porte de régression : toutes les métriques au-dessus des seuils.")
+        _gate(report.summary, thresholds)
+
+
+def _cross_validate(assistant: Assistant, cases: list[EvalCase], folds: int, k: int) -> None:
+    """Grid of the fitted knobs, K-fold choice, and the cross-validated metrics beside train."""
+    from evals.cv import KNOBS, cross_validate, run_grid
+
+    if folds < 2:
+        raise CoopError("--cv : au moins 2 parties (par exemple --cv 5).")
+    out = console()
+    out.print("Grille : " + ", ".join(f"{knob.name} ∈ {list(knob.values)}" for knob in KNOBS))
+    results = run_grid(assistant, cases, k=k, on_point=lambda p: out.print(f"  point {p}"))
+    report = cross_validate(results, folds, k=k)
+    print_table(
+        f"Validation croisée ({folds} parties, {len(cases)} questions)",
+        ("Métrique", "Validation croisée", "Entraînement (meilleur point)"),
+        (
+            (metric, f"{value:.3f}", f"{report.train[metric]:.3f}")
+            for metric, value in report.cross_validated.items()
+        ),
+    )
+    names = ", ".join(knob.name for knob in KNOBS)
+    out.print(f"Meilleur point sur toutes les questions ({names}) : {report.best}")
+    out.print(f"Choix par partie : {report.chosen_per_fold}")
+
+
+def _gate(summary: dict[str, float], thresholds: Path) -> None:
+    """Print each metric under its threshold and exit 1 if there is any."""
+    from evals import runner
+
+    failures = runner.gate(summary, runner.load_thresholds(thresholds))
+    for failure in failures:
+        console().print(f"Régression : {failure}")
+    if failures:
+        raise typer.Exit(1)
+    console().print("Porte de régression : toutes les métriques au-dessus des seuils.")

@@ -13,6 +13,7 @@ from assistant.answer.answering import Assistant
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from evals.cases import EvalCase, load_cases
+from evals.cv import cross_validate, fold_of
 from evals.metrics import ItemResult, matched_groups, score_item, summarize
 from evals.runner import diff_with_baseline, gate, run_eval
 from evals.stats import percentile
@@ -276,3 +277,51 @@ def test_coop_eval_writes_the_json_report_and_gates(
     failed = runner.invoke(cli.app, [*args, "--gate"])
     assert failed.exit_code == 1
     assert "hit_at_5" in failed.output
+
+
+def test_coop_eval_cv_reports_cross_validated_beside_train(
+    indexed_env: Settings, fake_embedder: None, tmp_path: Path
+) -> None:
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        "".join(
+            f"- id: q{i}\n"
+            f'  question: "{question}"\n'
+            f"  expected_sources: [{{doc: {doc}}}]\n"
+            f'  must_include: [["{fact}"]]\n'
+            for i, (question, doc, fact) in enumerate(
+                [
+                    ("Qui autorise les protocoles nationaux ?", CODE.doc_id, "arrêté"),
+                    ("Quand envoyer le dossier de candidature ?", AMI.doc_id, "dossier"),
+                    ("Que dit l'article L. 4011-3 ?", CODE.doc_id, "protocoles"),
+                    ("Quel est le rôle de l'agence régionale de santé ?", CODE.doc_id, "agence"),
+                ]
+            )
+        ),
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli.app, ["eval", "--questions", str(questions), "--cv", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Validation croisée (2 parties, 4 questions)" in result.output
+    assert "Entraînement" in result.output
+    assert "Choix par partie" in result.output
+
+
+def test_cross_validation_never_scores_a_question_with_the_point_it_chose() -> None:
+    def item(question_id: str, good: bool) -> ItemResult:
+        return ItemResult(question_id, "q", True, ["d"], ["d"], "", [], False, [good], 0.0, rank=1)
+
+    # Point (1.0,) is better on every question but q0: whichever folds train on q0 alone
+    # would pick (0.0,); the held-out metrics come from the chosen point's own results.
+    ids = [f"q{i}" for i in range(6)]
+    results = {
+        (0.0,): [item(i, i == "q0") for i in ids],
+        (1.0,): [item(i, i != "q0") for i in ids],
+    }
+    report = cross_validate(results, folds=3)
+    assert report.best == (1.0,)
+    assert report.train["key_fact_coverage"] == pytest.approx(5 / 6)
+    assert len(report.chosen_per_fold) == 3
+    assert report.cross_validated["n"] == 6
+    folds = fold_of(ids, 3)
+    assert sorted(folds.values()) == [0, 0, 1, 1, 2, 2]
