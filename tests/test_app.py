@@ -164,7 +164,7 @@ def test_feedback_and_comment_are_stored(shared_assistant: Assistant, feedback_d
     at.text_input(key="comment-0").input("Il manque le rôle de la HAS.")
     at = at.button[[b.label for b in at.button].index("Envoyer le commentaire")].click().run()
     assert any("commentaire sont enregistrés" in c.value for c in at.caption)
-    assert not at.text_input  # the form gave way to the thanks
+    assert not at.main.text_input  # the form gave way to the thanks
     at = at.feedback(key="thumbs-0").set_value(1).run()  # changed their mind: 👍
 
     with sqlite3.connect(feedback_db) as conn:

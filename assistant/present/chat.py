@@ -1,24 +1,33 @@
-"""State and view helpers of the Streamlit chat (``app.py`` only lays them out).
+"""State, loading and view helpers of the Streamlit chat (``app.py`` only lays them out).
 
-Nothing here imports Streamlit: the conversation is a plain object kept in the session, and
-every piece of text shown is built (and escaped) here, so it is tested without a browser.
+Nothing here imports Streamlit: the conversation is a plain object kept in the session, the
+settings, the sidebar's filters and the loading errors are checked here, and every piece of text
+shown is built (and escaped) here, so it is tested without a browser. ``app.py`` reaches the
+assistant's retriever, index and settings only through the functions of this module.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+from assistant.answer.answering import Assistant
 from assistant.answer.authority import authority_of
 from assistant.answer.checklist import Checklist
+from assistant.config import K_MAX, Settings, load_settings
+from assistant.errors import CoopError, IndexMissingError, OptionError
 from assistant.index.store import DocumentRecord
+from assistant.index.sync_state import document_updates
+from assistant.options import check_doc, check_k, check_kind, parse_since
 from assistant.present.feedback import FeedbackStore, Rating
 from assistant.present.rendering import (
     KIND_LABELS,
     checklist_citations,
     citation_location,
+    conversation_to_markdown,
     escape_markdown,
     highlight_markdown,
     link_markdown,
@@ -26,6 +35,8 @@ from assistant.present.rendering import (
 from assistant.retrieve.hybrid import SearchFilters
 from assistant.schema import Answer, Citation, Hit, Message, is_in_force
 from assistant.text.dates import french_date
+
+logger = logging.getLogger(__name__)
 
 TITLE = "Assistant « protocoles de coopération »"
 
@@ -129,6 +140,103 @@ class ChatState:
         self.conversation_id = secrets.token_hex(8)
 
 
+def next_question(state: ChatState, typed: str | None) -> str:
+    """The question of this run: the one typed (spaces only: none), else an example's, once."""
+    if typed and typed.strip():
+        return typed
+    return state.take_pending()
+
+
+def question_markdown(question: str, max_chars: int) -> str:
+    """The question as typed, escaped; beyond ``max_chars`` only its beginning (it is refused)."""
+    if len(question) > max_chars:
+        question = question[:max_chars].rstrip() + " …"
+    return escape_markdown(question)
+
+
+def export_markdown(state: ChatState, now: datetime | None = None) -> str:
+    """The conversation as a Markdown document, dated (for the download button)."""
+    when = (now or datetime.now()).strftime("%d/%m/%Y à %H:%M")
+    return conversation_to_markdown(state.answers(), exported_at=when)
+
+
+def answer_turn(
+    assistant: Assistant,
+    state: ChatState,
+    question: str,
+    search: ChatSearch,
+    checklist: bool = False,
+) -> Turn:
+    """Ask the question with the conversation so far and add the turn: an answer or an error.
+
+    Refused filters (``search.error``) search nothing; a ``CoopError`` keeps its French message;
+    anything else is logged with its traceback and shown as ``UNEXPECTED_ERROR``.
+    """
+    if search.error:
+        return state.add(question, error=search.error)
+    try:
+        answer = assistant.ask(
+            question, state.history(), k=search.k, filters=search.filters, checklist=checklist
+        )
+    except CoopError as err:
+        return state.add(question, error=err.message)
+    except Exception:  # noqa: BLE001 - the chat's boundary: log the traceback, show French text
+        logger.exception("unexpected error while answering")
+        return state.add(question, error=UNEXPECTED_ERROR)
+    return state.add(question, answer)
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+
+def chat_settings() -> Settings:
+    """The settings of the ``COOP_*`` variables and ``.env``, as the CLI reads them.
+
+    Raises:
+        ConfigError: a wrong value; the French message names the variable.
+    """
+    return load_settings()
+
+
+def warm_up(assistant: Assistant) -> None:
+    """Embed one query, so that the first question does not pay for the model's first call."""
+    assistant.retriever.embedder.embed_query("protocole de coopération")
+
+
+def indexed_documents(assistant: Assistant) -> dict[str, DocumentRecord]:
+    """The documents the assistant searches, by doc_id (for the sidebar and its filters)."""
+    return assistant.retriever.store.documents()
+
+
+def update_dates(settings: Settings) -> dict[str, str]:
+    """Date of the last sync that changed each document, by doc_id (empty before any sync)."""
+    return document_updates(settings.corpus_dir)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """What the page shows instead of the chat: escaped Markdown, as a warning or an error."""
+
+    text: str
+    warning: bool = False
+    icon: str = ":material/error:"
+
+
+def loading_problem(err: Exception) -> Problem:
+    """The French message for a failure to read the settings or load the assistant.
+
+    A missing index is a warning with the commands that build it; any ``CoopError`` (a bad
+    ``COOP_*`` setting…) shows its own message; anything else is logged with its traceback and
+    shown as a generic message (no internal detail reaches the page).
+    """
+    if isinstance(err, IndexMissingError):
+        return Problem(MISSING_INDEX_HELP, warning=True, icon=":material/info:")
+    if isinstance(err, CoopError):
+        return Problem(escape_markdown(err.message))
+    logger.error("the assistant could not be loaded", exc_info=err)
+    return Problem(UNEXPECTED_ERROR)
+
+
 def search_filters(
     kinds: Sequence[str] = (),
     doc_id: str = "",
@@ -155,6 +263,45 @@ def filters_caption(filters: SearchFilters, titles: Mapping[str, str]) -> str:
     if not parts:
         return ""
     return "Recherche limitée : " + " · ".join(escape_markdown(part) for part in parts)
+
+
+MAX_PASSAGES = K_MAX
+"""Most passages the chat's slider offers: the bound of ``coop ask --k`` and ``COOP_K``."""
+
+
+@dataclass(frozen=True, slots=True)
+class FilterChoices:
+    """The sidebar's controls as chosen (``since`` as typed, AAAA-MM-JJ)."""
+
+    kinds: tuple[str, ...] = ()
+    doc_id: str = ""
+    in_force_only: bool = False
+    since: str = ""
+    k: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSearch:
+    """The checked choices: filters and k, or the French reason why no search is made."""
+
+    filters: SearchFilters
+    k: int
+    error: str = ""
+
+
+def checked_search(choices: FilterChoices, overview: CorpusOverview) -> ChatSearch:
+    """The choices checked by the rules of ``coop ask`` (``assistant.options``), same messages.
+
+    ``k`` from 1 to ``K_MAX``, the date as AAAA-MM-JJ, types and documents among those indexed.
+    """
+    try:
+        k = check_k(choices.k)
+        since = parse_since(choices.since) if choices.since.strip() else None
+        kinds = [check_kind(kind, overview.kinds) for kind in choices.kinds]
+        doc_id = check_doc(choices.doc_id, overview.titles) if choices.doc_id else ""
+    except OptionError as err:
+        return ChatSearch(SearchFilters(), choices.k, err.message)
+    return ChatSearch(search_filters(kinds, doc_id, choices.in_force_only, since), k)
 
 
 # -- corpus --------------------------------------------------------------------------------------
@@ -210,6 +357,19 @@ def corpus_overview(
         lines=lines,
         titles={r.doc_id: r.title for r in sorted(records, key=lambda r: r.title)},
     )
+
+
+def overview_markdown(overview: CorpusOverview) -> str:
+    """The sidebar's summary of the index: counts and last ingestion date."""
+    return (
+        f"**{overview.documents}** documents, **{overview.passages}** passages  \n"
+        f"Dernière indexation : {overview.last_ingestion}"
+    )
+
+
+def backend_caption(assistant: Assistant) -> str:
+    """Which backend writes the answers, in French."""
+    return f"Réponses : {BACKEND_LABELS.get(assistant.backend, assistant.backend)}"
 
 
 # -- answers -------------------------------------------------------------------------------------
@@ -324,6 +484,24 @@ def answer_markdown(answer: Answer) -> str:
         else:
             lines.append(escape_markdown(line))
     return "\n".join(lines)
+
+
+def refusal_markdown(answer: Answer) -> str:
+    """A refusal: the title in bold, then the answerer's explanation, escaped."""
+    return f"**{REFUSAL_TITLE}.** {escape_markdown(answer.text)}"
+
+
+def answer_warnings(answer: Answer) -> list[str]:
+    """Escaped warnings under an answer: its notice, then each divergence between its sources."""
+    notes = [answer.notice] if answer.notice else []
+    notes += [f"Divergence entre sources : {note}" for note in answer.divergences]
+    return [escape_markdown(note) for note in notes]
+
+
+def source_views(answer: Answer, updates: Mapping[str, str] | None = None) -> list[SourceView]:
+    """The answer's numbered sources, each with its passage and the document's sync date."""
+    dates = updates or {}
+    return [source_view(c, answer.passages, dates.get(c.doc_id, "")) for c in answer.citations]
 
 
 def timing_caption(answer: Answer, elapsed_s: float | None = None) -> str:
