@@ -168,8 +168,8 @@ def test_feedback_and_comment_are_stored(shared_assistant: Assistant, feedback_d
     at = at.feedback(key="thumbs-0").set_value(1).run()  # changed their mind: 👍
 
     with sqlite3.connect(feedback_db) as conn:
-        rows = conn.execute("SELECT rating, comment FROM feedback").fetchall()
-    assert rows == [(1, "Il manque le rôle de la HAS.")]
+        stored = conn.execute("SELECT rating, comment FROM feedback").fetchall()
+    assert stored == [(1, "Il manque le rôle de la HAS.")]
 
 
 def test_refusal_is_shown_as_such_without_sources(
@@ -290,3 +290,60 @@ def test_checklist_toggle_badges_and_update_dates(
     # Toggled off: no checklist under the answer.
     at.toggle(key="show_checklist").set_value(False).run()
     assert [e.label for e in at.chat_message[1].expander][0].startswith("Sources (")
+
+
+@pytest.mark.parametrize("injected", [False, True])
+def test_bad_setting_is_a_french_message_naming_the_variable(
+    shared_assistant: Assistant, feedback_db: Path, monkeypatch: pytest.MonkeyPatch, injected: bool
+) -> None:
+    monkeypatch.setenv("COOP_K", "abc")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if injected:  # even a ready assistant does not hide a wrong setting
+        at.session_state["assistant"] = shared_assistant
+    at = at.run()
+
+    assert not at.exception
+    [error] = at.error
+    assert plain(error.value) == "Réglage invalide : COOP_K = 'abc' : nombre entier attendu."
+    assert not at.chat_input
+
+
+def test_refused_filter_is_explained_in_french_and_nothing_is_searched(
+    shared_assistant: Assistant, feedback_db: Path
+) -> None:
+    at = start(shared_assistant)
+    at = at.sidebar.text_input(key="filter_since").input("01/02/2024").run()
+
+    assert not at.exception
+    expected = "Date « 01/02/2024 » : format attendu AAAA-MM-JJ"
+    assert plain(at.error[0].value).startswith(expected)
+    at = ask(at, DECLARATION_QUESTION)
+    [turn] = chat(at).turns
+    assert turn.answer is None and turn.error.startswith(expected)
+    assert plain(at.chat_message[1].error[0].value).startswith(expected)
+
+    at = at.sidebar.text_input(key="filter_since").input("2099-99-99").run()
+    assert "ce jour n'existe pas" in plain(at.error[0].value)
+    at = at.sidebar.text_input(key="filter_since").input("2000-01-01").run()
+    # Only the first turn's error is left: the filter itself is accepted.
+    assert [e.icon for e in at.main.error] == [":material/error:"]
+    assert any("textes datés à partir du 01/01/2000" in plain(c.value) for c in at.caption)
+    at = ask(at, DECLARATION_QUESTION)
+    assert chat(at).turns[1].answer is not None
+
+
+def test_blank_question_adds_no_bubble_and_too_long_one_is_explained(
+    shared_assistant: Assistant, feedback_db: Path
+) -> None:
+    at = ask(start(shared_assistant), "   \n  ")
+    assert not at.exception
+    assert not at.chat_message and chat(at).turns == []
+
+    too_long = "Quel protocole " * 200  # 3000 characters, the limit is 2000
+    at = ask(at, too_long)
+    assert not at.exception
+    [turn] = chat(at).turns
+    assert turn.error.startswith("La question est trop longue (2999 caractères, maximum 2000)")
+    user, reply = at.chat_message
+    assert plain(reply.error[0].value) == turn.error
+    assert len(user.markdown[0].value) < 2200  # only its beginning is shown back
