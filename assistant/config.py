@@ -16,6 +16,11 @@ Backend = Literal["extractive", "openai", "llamacpp"]
 RetrieverMode = Literal["hybrid", "bm25", "dense"]
 
 DEFAULT_EMBEDDING_MODEL = "models/embeddinggemma-300m"
+DEFAULT_SERVICE_MODEL = "google/embeddinggemma-300m"
+"""Name sent to an embedding service; its last part (``embeddinggemma-300m``) names the index."""
+# EmbeddingGemma's prompts (its config_sentence_transformers.json), for a service without them.
+DEFAULT_QUERY_PROMPT = "task: search result | query: "
+DEFAULT_DOCUMENT_PROMPT = "title: none | text: "
 K_MAX = 50
 """Most passages one search may return (``COOP_K``, ``--k``, the chat's slider)."""
 
@@ -26,8 +31,8 @@ _Threshold = Annotated[float, Field(ge=0)]
 
 
 # Fitted on the dev set with ``coop eval --cv`` (cross-validated figures: docs/evaluation.md).
-SECONDARY_DISCOUNT = 0.0
-AUTHORITY_WEIGHT = 0.03
+SECONDARY_DISCOUNT = 0.06
+AUTHORITY_WEIGHT = 0.06
 
 
 class Settings(BaseSettings):
@@ -48,6 +53,15 @@ class Settings(BaseSettings):
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = "auto"
     embedding_batch_size: _Positive = 16
+    embedding_url: str = ""
+    """OpenAI-compatible embedding service (``http://host:8080/v1``); empty: the local model."""
+    embedding_api_key: SecretStr | None = None
+    embedding_service_model: str = DEFAULT_SERVICE_MODEL
+    embedding_timeout_s: _Seconds = 30.0
+    embedding_retries: Annotated[int, Field(ge=0, le=10)] = 3
+    embedding_query_prompt: str = DEFAULT_QUERY_PROMPT
+    """Prefix of questions sent to the service (the local model's own prompts win when it has)."""
+    embedding_document_prompt: str = DEFAULT_DOCUMENT_PROMPT
     chunk_size: _Positive = 800
     chunk_overlap: Annotated[int, Field(ge=0)] = 100
     k: Annotated[int, Field(ge=1, le=K_MAX)] = 5
@@ -81,6 +95,21 @@ class Settings(BaseSettings):
                 f"COOP_CHUNK_SIZE ({self.chunk_size})"
             )
         return self
+
+    @model_validator(mode="after")
+    def _embedding_url_is_http(self) -> Self:
+        url = self.embedding_url.strip()
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise ValueError(
+                f"COOP_EMBEDDING_URL = {url!r} : adresse http:// ou https:// attendue "
+                "(ex. http://localhost:8080/v1), ou vide pour le modèle local"
+            )
+        return self
+
+    @property
+    def uses_embedding_service(self) -> bool:
+        """True when passages and questions are embedded by a service, not the local model."""
+        return bool(self.embedding_url.strip())
 
     @property
     def uses_chroma_server(self) -> bool:

@@ -98,3 +98,9 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> list[float]:
         """One normalized vector for a question."""
         return self._encode("encode_query", [text])[0]
+
+    def embed_plain(self, texts: Sequence[str]) -> list[list[float]]:
+        """Normalized vectors of ``texts`` as given, no prompt added (what a service computes)."""
+        if not texts:
+            return []
+        return self._encode("encode", list(texts))
