@@ -11,6 +11,7 @@ import ast
 import logging
 import re
 import sys
+import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -98,6 +99,21 @@ def test_app_is_a_short_script_on_the_public_api() -> None:
     # No reaching through the assistant into its retriever, index or settings module.
     attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
     assert not attributes & {"retriever", "lexical", "store", "embedder", "idf"}
+
+
+def test_streamlit_config_matches_the_makefile_flags() -> None:
+    """``streamlit run app.py`` alone hides the Deploy button and error details, as ``make run``."""
+    root = APP.parent
+    config = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"] == {"toolbarMode": "minimal", "showErrorDetails": "none"}
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    flags = re.search(r"^STREAMLIT_FLAGS :=(.*?[^\\])$", makefile, re.MULTILINE | re.DOTALL)
+    assert flags is not None
+    words = flags.group(1).replace("\\\n", " ").split()
+    assert len(words) >= 2
+    for name, value in zip(words[::2], words[1::2], strict=True):
+        section, option = name.removeprefix("--").split(".")
+        assert str(config[section][option]).lower() == value, name
 
 
 @pytest.mark.parametrize(
