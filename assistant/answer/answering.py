@@ -69,7 +69,7 @@ _DURATION = rf"(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|semaines?|mois|ans|annees?|he
 # Expected answer types, question form → what the answer must state (both on folded text).
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
-        re.compile(r"\b(?:a|avant|depuis|a partir de) quelle date\b|\bjusqu'a quand\b"),
+        re.compile(r"\b(?:a|avant) quelle date\b|\bjusqu'a quand\b"),
         re.compile(_DAY_DATE),
     ),
     (re.compile(r"\ben quelle annee\b"), re.compile(r"\b(?:19|20)\d{2}\b")),

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from assistant.config import SECONDARY_DISCOUNT, RetrieverMode
-from assistant.hierarchy import LOWEST_LEVEL, OFFICIAL_LEVEL, authority_of
+from assistant.hierarchy import authority_of
 from assistant.index.lexical import Bm25Index
 from assistant.index.store import ChromaStore
 from assistant.schema import Chunk, Embedder, Hit, date_number, is_in_force
@@ -65,6 +65,10 @@ class SearchFilters:
         )
 
 
+# Share of the secondary-source discount by authority level (see ``source_prior``).
+_SECONDARY_SHARE = {5: 0.5, 6: 0.75, 8: 1.0}
+
+
 def rrf(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
     """Reciprocal rank fusion: score(id) = Σ 1 / (k + rank), ranks starting at 1.
 
@@ -81,13 +85,13 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float
 def source_prior(chunk: Chunk, discount: float) -> float:
     """Weight of a passage by its source: 1 for official texts, down to ``1 - discount``.
 
-    Secondary sources (ARS and association pages, communiqués, historical narratives, press)
-    are lowered in proportion to their distance from the official levels, so that when an
-    official text and a page that repeats it are both found, the official text comes first.
+    Secondary sources are lowered — information pages (ARS, presentations, other sites) by half
+    the discount, communiqués and unclassified sources by three quarters, the press by all of it
+    — so that when an official text and a page that repeats it are both found, the official text
+    comes first. Historical texts are left to the in-force logic (a question about the past
+    wants them).
     """
-    level = authority_of(chunk.kind, chunk.section).level
-    below = max(0, level - OFFICIAL_LEVEL) / (LOWEST_LEVEL - OFFICIAL_LEVEL)
-    return 1.0 - discount * below
+    return 1.0 - discount * _SECONDARY_SHARE.get(authority_of(chunk.kind, chunk.section).level, 0)
 
 
 def official_first(
