@@ -24,8 +24,12 @@ def bench(
         bool, typer.Option(help="Version courte (CI) : petits corpus synthétiques, 2 utilisateurs.")
     ] = False,
     sections: Annotated[
-        str, typer.Option(help="Parties à mesurer : ingest,query,scale,concurrency.")
-    ] = "ingest,query,scale,concurrency",
+        str,
+        typer.Option(
+            help="Parties à mesurer : ingest,query,scale,concurrency,dtype (float32 contre "
+            "bfloat16),service (indexation par un service d'embedding local contre le modèle)."
+        ),
+    ] = "ingest,query,scale,concurrency,dtype,service",
     scale: Annotated[
         str | None,
         typer.Option(
@@ -46,7 +50,7 @@ def bench(
     ] = None,
     users: Annotated[int, typer.Option(help="Utilisateurs simultanés de --soak.", min=1)] = 4,
 ) -> None:
-    """Mesure indexation, requêtes, passage à l'échelle et concurrence (rapports mesurés)."""
+    """Mesure indexation, requêtes, échelle, concurrence, formats de calcul, service d'embedding."""
     import dataclasses
     import functools
     import tempfile
@@ -82,6 +86,8 @@ def bench(
         )
     for title, header, rows in report.tables():
         print_table(title, header, rows)
+    for note in report.notes:
+        console().print(f"[yellow]{note}[/yellow]")
     if json_out:
         json_out.write_text(report.to_json(), encoding="utf-8")
 

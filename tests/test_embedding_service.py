@@ -457,8 +457,13 @@ def test_an_index_built_through_the_service_is_served_by_the_local_model(
 
 @pytest.mark.slow
 def test_the_real_model_served_over_http_gives_the_local_index(
-    settings: Settings, tmp_path: Path, real_embedder: SentenceTransformerEmbedder
+    settings: Settings, tmp_path: Path
 ) -> None:
+    if not (REAL_MODEL_DIR / "modules.json").is_file():
+        pytest.skip(f"default embedding model absent from {REAL_MODEL_DIR}")
+    # float32 on both sides: in bfloat16, batches padded differently alone move vectors by
+    # ~1e-3 (cosine 0.9989 measured), which would hide what this test is about.
+    local = SentenceTransformerEmbedder(str(REAL_MODEL_DIR), dtype="float32")
     loaded: list[Any] = []
 
     def real_vectors(texts: list[str]) -> list[list[float]]:
@@ -466,12 +471,9 @@ def test_the_real_model_served_over_http_gives_the_local_index(
         if not loaded:
             from sentence_transformers import SentenceTransformer
 
-            model = SentenceTransformer(str(REAL_MODEL_DIR), device="cpu", local_files_only=True)
-            if real_embedder.dtype_choice.dtype == "bfloat16":
-                import torch
-
-                model.to(torch.bfloat16)
-            loaded.append(model)
+            loaded.append(
+                SentenceTransformer(str(REAL_MODEL_DIR), device="cpu", local_files_only=True)
+            )
         vectors = loaded[0].encode(texts, convert_to_numpy=True, show_progress_bar=False)
         return [[float(x) for x in row] for row in vectors.astype("float32")]
 
@@ -483,7 +485,7 @@ def test_the_real_model_served_over_http_gives_the_local_index(
         )
         assert isinstance(remote, ServiceEmbedder)
         local_store = open_store(tmp_path / "local", settings.collection)
-        Ingestor(settings, real_embedder, local_store).run()
+        Ingestor(settings, local, local_store).run()
         remote_store = open_store(tmp_path / "remote", settings.collection)
         Ingestor(settings, remote, remote_store).run()
 
@@ -493,8 +495,7 @@ def test_the_real_model_served_over_http_gives_the_local_index(
         remote_vectors = remote_store.vectors_of(chunks)
         assert min(cosine(local_vectors[c.id], remote_vectors[c.id]) for c in chunks) >= 0.999
         for question in QUESTIONS:
-            assert cosine(real_embedder.embed_query(question), remote.embed_query(question)) >= (
-                0.999
-            )
-        expected = top_passages(settings, local_store, real_embedder)
+            assert cosine(local.embed_query(question), remote.embed_query(question)) >= 0.999
+        expected = top_passages(settings, local_store, local)
         assert top_passages(settings, remote_store, remote) == expected
+        assert top_passages(settings, local_store, remote) == expected

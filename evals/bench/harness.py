@@ -10,7 +10,7 @@ from assistant.schema import Embedder
 from evals.stats import percentile
 
 EmbedderFactory = Callable[[], Embedder]
-SECTIONS = ("ingest", "query", "scale", "concurrency")
+SECTIONS = ("ingest", "query", "scale", "concurrency", "dtype", "service")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +47,18 @@ class BenchOptions:
     workers: tuple[int, ...] = (1, 2, 4)
     questions_per_worker: int = 10
     max_questions: int = 0  # 0: every question of the file
+    dtype_passages: int = 256  # passages embedded in each dtype (the index's first ones)
+    service_documents: int = 0  # documents ingested locally and through the service (0: all)
 
     @classmethod
     def quick(cls) -> BenchOptions:
-        """Minutes on two cores: small synthetic corpora, up to two askers, 20 questions."""
+        """Minutes on two cores: small corpora, up to two askers, 20 questions, 48 passages."""
         return cls(
             scale_sizes=(1_000, 5_000),
             scale_queries=20,
             workers=(1, 2),
             questions_per_worker=5,
             max_questions=20,
+            dtype_passages=48,
+            service_documents=5,
         )

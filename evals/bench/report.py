@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from evals.bench.concurrency import ConcurrencyPoint
+from evals.bench.dtype import DtypeBench
 from evals.bench.harness import ratio
 from evals.bench.ingest import IngestBench
 from evals.bench.query import QueryBench
 from evals.bench.scale import ScalePoint
+from evals.bench.service import ServiceBench
 
 Table = tuple[str, list[str], list[list[str]]]
 
@@ -24,6 +26,10 @@ class BenchReport:
     query: QueryBench | None = None
     scale: list[ScalePoint] = field(default_factory=list)
     concurrency: list[ConcurrencyPoint] = field(default_factory=list)
+    dtype: DtypeBench | None = None
+    service: ServiceBench | None = None
+    notes: list[str] = field(default_factory=list)
+    """Sections that could not be measured, and why (French)."""
 
     def to_json(self) -> str:
         """The report as indented JSON (seconds, MiB, KiB, ratios)."""
@@ -40,6 +46,10 @@ class BenchReport:
             out.append(_scale_table(self.scale))
         if self.concurrency:
             out.append(_concurrency_table(self.concurrency))
+        if self.dtype:
+            out.append(_dtype_table(self.dtype))
+        if self.service:
+            out.append(_service_table(self.service))
         return out
 
 
@@ -114,3 +124,31 @@ def _concurrency_table(points: Sequence[ConcurrencyPoint]) -> Table:
     ]
     header = ["mode", "utilisateurs", "questions / s", "p50 (ms)", "p95 (ms)"]
     return "Utilisateurs simultanés (réponse extractive complète)", header, rows
+
+
+def _dtype_table(d: DtypeBench) -> Table:
+    rows = [
+        ["float32", f"{d.float32_s:.1f} s", f"{d.float32_per_s:.1f}"],
+        ["bfloat16", f"{d.bfloat16_s:.1f} s", f"{d.bfloat16_per_s:.1f}"],
+        ["débit bfloat16 / float32", "", f"{d.bfloat16_speedup:.2f}"],
+        ["cosinus float32 ↔ bfloat16 min / moyen", "", f"{d.cosine_min:.4f} / {d.cosine_mean:.4f}"],
+        ["COOP_EMBEDDING_DTYPE=auto choisit", "", f"{d.auto} ({d.auto_reason})"],
+    ]
+    title = f"Format de calcul (les {d.passages} mêmes passages)"
+    return title, ["format", "durée", "passages / s"], rows
+
+
+def _service_table(s: ServiceBench) -> Table:
+    rows = [
+        ["documents / passages", f"{s.documents} / {s.chunks}"],
+        ["coop ingest, modèle local", f"{s.local_ingest_s:.1f} s ({s.local_chunks_per_s:.1f} p/s)"],
+        [
+            "coop ingest par le service",
+            f"{s.service_ingest_s:.1f} s ({s.service_chunks_per_s:.1f} p/s)",
+        ],
+        ["rapport service / local", f"{s.service_vs_local:.2f}"],
+        ["requêtes (lots de COOP_EMBEDDING_BATCH_SIZE)", f"{s.requests} (lots de {s.batch_size})"],
+        ["cosinus local ↔ service min", f"{s.cosine_min:.4f}"],
+    ]
+    title = "Service d'embedding (boucle locale, même modèle, même machine)"
+    return title, ["mesure", "valeur"], rows

@@ -1,0 +1,187 @@
+"""Embedding-service benchmark: ``coop ingest`` through a loopback service against the local model.
+
+The service is an OpenAI-compatible ``POST /v1/embeddings`` server in a thread of this process,
+computing with the local model itself: both ingestions do the same arithmetic on the same cores,
+so their ratio is the cost of going through HTTP and JSON (batches, serialisation, the client's
+checks), not that of a faster or slower machine.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.schema import Embedder
+from evals.bench.harness import ratio
+
+if TYPE_CHECKING:
+    from assistant.index.store import ChromaStore
+    from ingest.indexing import IngestReport
+
+Vectors = Callable[[list[str]], list[list[float]]]
+"""What the service computes: one vector per text received, the text taken as is."""
+
+
+class LoopbackEmbeddingService:
+    """``POST /v1/embeddings`` on 127.0.0.1 (a free port), answered by ``vectors`` in a thread."""
+
+    def __init__(self, vectors: Vectors) -> None:
+        self.requests = 0
+        self.texts = 0
+        self._vectors = vectors
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL to give as ``COOP_EMBEDDING_URL`` (``http://127.0.0.1:PORT/v1``)."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    def __enter__(self) -> LoopbackEmbeddingService:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def answer(self, payload: Any) -> tuple[int, bytes]:
+        """HTTP status and JSON body for one request body."""
+        texts = payload.get("input") if isinstance(payload, dict) else None
+        if isinstance(texts, str):
+            texts = [texts]
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            return 400, b'{"error": "input: a string or a list of strings"}'
+        with self._lock:
+            self.requests += 1
+            self.texts += len(texts)
+        data = [
+            {"object": "embedding", "index": i, "embedding": vector}
+            for i, vector in enumerate(self._vectors(texts))
+        ]
+        body = {"object": "list", "data": data, "model": payload.get("model", "")}
+        return 200, json.dumps(body).encode()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                try:
+                    payload = json.loads(self.rfile.read(length))
+                except ValueError:
+                    status, body = 400, b'{"error": "body is not JSON"}'
+                else:
+                    if self.path.rstrip("/") == "/v1/embeddings":
+                        status, body = service.answer(payload)
+                    else:
+                        status, body = 404, b'{"error": "not found"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Silent: the bench prints its own report."""
+
+        return Handler
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceBench:
+    """The same documents ingested with the local model, then through the loopback service."""
+
+    documents: int
+    chunks: int
+    local_ingest_s: float
+    service_ingest_s: float
+    service_vs_local: float
+    local_chunks_per_s: float
+    service_chunks_per_s: float
+    requests: int
+    batch_size: int
+    cosine_min: float
+
+
+def run_service_bench(
+    settings: Settings,
+    local: Embedder,
+    vectors: Vectors,
+    workdir: Path,
+    *,
+    documents: int = 0,
+) -> ServiceBench:
+    """Ingest the first ``documents`` sources (0: all) into two empty indexes under ``workdir``.
+
+    ``vectors`` is what the service computes (for the local model: its ``embed_plain``, the
+    prompts being added by the client as with any service). Both embedders are warmed first;
+    the cosines compare the two indexes' vectors of each passage.
+    """
+    from assistant.factory import build_service_embedder
+    from ingest.fetch.sources import load_sources
+
+    only: Sequence[str] = ()
+    if documents:
+        only = [source.doc_id for source in load_sources(settings.corpus_file)][:documents]
+    with LoopbackEmbeddingService(vectors) as server:
+        remote_settings = settings.model_copy(
+            update={
+                "embedding_url": server.url,
+                "embedding_service_model": local.model_id,
+                "embedding_retries": 0,
+                "embedding_api_key": None,
+            }
+        )
+        remote = build_service_embedder(remote_settings)
+        try:
+            local.embed_documents(["échauffement du modèle"])
+            remote.embed_documents(["échauffement du service"])
+            requests_before = server.requests
+            local_store, local_report = _ingest(settings, local, workdir / "local", only)
+            remote_store, remote_report = _ingest(settings, remote, workdir / "service", only)
+            requests = server.requests - requests_before
+        finally:
+            remote.close()
+    chunks = list(local_store.iter_chunks())
+    mine, theirs = local_store.vectors_of(chunks), remote_store.vectors_of(chunks)
+    common = [c.id for c in chunks if c.id in mine and c.id in theirs]
+    cosines = [float(np.dot(mine[i], theirs[i])) for i in common]
+    count = local_report.total_chunks
+    return ServiceBench(
+        documents=local_report.documents,
+        chunks=count,
+        local_ingest_s=local_report.seconds,
+        service_ingest_s=remote_report.seconds,
+        service_vs_local=ratio(remote_report.seconds, local_report.seconds),
+        local_chunks_per_s=ratio(count, local_report.seconds),
+        service_chunks_per_s=ratio(remote_report.total_chunks, remote_report.seconds),
+        requests=requests,
+        batch_size=settings.embedding_batch_size,
+        cosine_min=min(cosines) if cosines else 0.0,
+    )
+
+
+def _ingest(
+    settings: Settings, embedder: Embedder, index_dir: Path, only: Sequence[str]
+) -> tuple[ChromaStore, IngestReport]:
+    """``coop ingest`` of ``only`` (empty: every source) into an empty index in ``index_dir``."""
+    from assistant.index.store import ChromaStore, make_client
+    from ingest.indexing import Ingestor
+
+    local = settings.model_copy(update={"index_dir": index_dir, "chroma_url": ""})
+    store = ChromaStore(make_client(local), local.collection)
+    return store, Ingestor(local, embedder, store).run(only=only)
