@@ -29,6 +29,12 @@ def test_help_lists_the_commands_in_french() -> None:
     assert "Indexe les documents" in result.output
 
 
+@pytest.mark.parametrize("name", list(cli.COMMANDS))
+def test_help_summary_read_from_the_source_is_the_command_help(name: str) -> None:
+    """``coop --help`` reads each summary without importing the command: the same text."""
+    assert cli.command_help(name) == cli.load_command(name).help
+
+
 def test_ask_help_describes_the_options_in_french() -> None:
     result = runner.invoke(cli.app, ["ask", "--help"])
     assert result.exit_code == 0

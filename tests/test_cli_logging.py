@@ -112,18 +112,46 @@ def test_verbose_is_a_global_option_in_the_help() -> None:
     assert "--verbose" in result.output
 
 
-def test_coop_help_imports_no_heavy_library() -> None:
+HEAVY = ("torch", "chromadb", "sentence_transformers", "transformers", "sklearn")
+
+
+def imported_by(args: list[str], env: dict[str, str] | None = None) -> set[str]:
+    """Top-level packages and ``cli.*`` modules that ``coop <args>`` imported, in a child."""
     code = (
         "import sys, cli\n"
-        "sys.argv = ['coop', '--help']\n"
+        f"sys.argv = ['coop', *{args!r}]\n"
         "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-        "heavy = {'torch', 'chromadb', 'sentence_transformers', 'transformers', 'pypdf'}\n"
-        "print(sorted(heavy & set(sys.modules)))\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} | set(sys.modules))))\n"
     )
     run = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=300,
+        check=False,
     )
-    assert run.stdout.splitlines()[-1] == "[]", run.stdout + run.stderr
+    assert run.returncode == 0, run.stdout + run.stderr
+    return set(run.stdout.splitlines()[-1].split())
+
+
+def test_coop_help_imports_no_command_and_no_heavy_library() -> None:
+    modules = imported_by(["--help"])
+    assert not modules & {*HEAVY, "pypdf", "pydantic", "numpy"}
+    assert not {m for m in modules if m.startswith("cli.")} - {"cli.logs"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["ask", "--help"], ["ingest", "--help"], ["corpus", "diff"], ["feedback", "export"]],
+    ids=["ask-help", "ingest-help", "corpus-diff", "feedback-export"],
+)
+def test_light_commands_load_no_model_and_no_database(
+    env: Settings, tmp_path: Path, args: list[str]
+) -> None:
+    feedback = {"COOP_FEEDBACK_DB": str(tmp_path / "avis.sqlite3")}
+    assert not imported_by(args, dict(os.environ) | feedback) & set(HEAVY)
 
 
 def test_pdf_fixture_really_makes_pypdf_warn(tmp_path: Path) -> None:
