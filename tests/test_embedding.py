@@ -1,14 +1,23 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from assistant.config import Settings
 from assistant.errors import ConfigError
+from assistant.factory import build_assistant
 from assistant.index.embedding import SentenceTransformerEmbedder
+from assistant.index.remote import ServiceEmbedder
 from assistant.schema import Embedder
+from ingest.indexing import Ingestor
+from tests.conftest import REAL_MODEL_DIR
 from tests.fakes import HashingEmbedder
+from tests.helpers import open_store
+from tests.test_embedding_service import FakeService
 
 TEXTS = [
     "Les protocoles de coopération sont rédigés par les professionnels de santé.",
@@ -72,6 +81,18 @@ class TestHashingEmbedder(EmbedderContract):
         assert sum(x * x for x in HashingEmbedder().embed_query("?!")) == pytest.approx(1.0)
 
 
+class TestServiceEmbedder(EmbedderContract):
+    """The service client, against a loopback server computing the hashing vectors."""
+
+    @pytest.fixture
+    def embedder(self) -> Iterator[Embedder]:
+        with FakeService() as service:
+            yield ServiceEmbedder(service.url, model="tests/hashing-64")
+
+    def test_model_id_is_the_service_model_name(self, embedder: ServiceEmbedder) -> None:
+        assert embedder.model_id == "hashing-64"
+
+
 @pytest.mark.slow
 class TestSentenceTransformerEmbedder(EmbedderContract):
     @pytest.fixture
@@ -87,3 +108,30 @@ def test_missing_local_model_is_a_config_error(tmp_path: object) -> None:
     assert embedder.model_id == "modele-absent"  # known without loading anything
     with pytest.raises(ConfigError, match="coop model fetch"):
         embedder.embed_query("Bonjour")
+
+
+@pytest.mark.slow
+def test_an_index_built_in_one_dtype_is_served_in_the_other(
+    settings: Settings, tmp_path: Path
+) -> None:
+    if not (REAL_MODEL_DIR / "modules.json").is_file():
+        pytest.skip(f"default embedding model absent from {REAL_MODEL_DIR}")
+    by_dtype = {
+        dtype: SentenceTransformerEmbedder(str(REAL_MODEL_DIR), dtype=dtype)
+        for dtype in ("float32", "bfloat16")
+    }
+    # The dtype is not part of the model id: either one opens the other's index.
+    assert by_dtype["float32"].model_id == by_dtype["bfloat16"].model_id
+    questions = ["Qui autorise un protocole local ?", "Où déclarer un protocole national ?"]
+    for built, served in (("bfloat16", "float32"), ("float32", "bfloat16")):
+        store = open_store(tmp_path / built, settings.collection)
+        Ingestor(settings, by_dtype[built], store).run()
+        build_assistant(settings, embedder=by_dtype[served], store=store)  # no mismatch
+
+        chunks = list(store.iter_chunks())
+        stored = store.vectors_of(chunks)
+        again = by_dtype[served].embed_documents([c.indexed_text for c in chunks])
+        assert min(cosine(stored[c.id], v) for c, v in zip(chunks, again, strict=True)) >= 0.997
+        for question in questions:
+            pair = [by_dtype[d].embed_query(question) for d in (built, served)]
+            assert cosine(*pair) >= 0.997
