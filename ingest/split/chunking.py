@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.schema import Chunk
+from assistant.text.dates import FRENCH_MONTHS
 from ingest.fetch.sources import Source
 from ingest.read.loading import LoadedDocument
 
@@ -82,26 +83,7 @@ _ISO_SINCE = re.compile(r"en vigueur depuis le\s+(\d{4}-\d{2}-\d{2})", re.IGNORE
 _FRENCH_SINCE = re.compile(
     r"en vigueur depuis le\s+(\d{1,2})(?:er)?\s+([a-zéû]+)\s+(\d{4})", re.IGNORECASE
 )
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        (
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "mai",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre",
-        ),
-        start=1,
-    )
-}
+_MONTHS = {name: number for number, name in enumerate(FRENCH_MONTHS, start=1)}
 
 # Heading detection for prose (pages, presentations, calls for proposals).
 _MD_HEADING = re.compile(r"^#{1,6}\s+(?P<text>.+?)\s*#*$")
