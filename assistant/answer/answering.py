@@ -175,10 +175,13 @@ def _counts(noun: str, answer: str) -> bool:
     """Whether the answer gives a number of ``noun`` ("près de 60 le nombre de protocoles").
 
     "deux modèles de protocoles" counts models, not protocols: a word followed by "de" may
-    only stand between the number and the noun when it is itself a quantity ("nombre").
+    only stand between the number and the noun when it is itself a quantity ("nombre"). A year
+    is no count.
     """
     stem = noun[: max(4, len(noun) - 2)]
-    pattern = rf"(?:\d+|{_COUNT_WORDS})\W+((?:[\w']+\W+){{0,4}}?){re.escape(stem)}"
+    # A year ("Ma santé 2022, les protocoles") counts nothing.
+    number = r"(?<![\d-])(?!(?:19|20)\d{2}\b)\d+"
+    pattern = rf"(?:{number}|{_COUNT_WORDS})\W+((?:[\w']+\W+){{0,4}}?){re.escape(stem)}"
     for match in re.finditer(pattern, answer):
         words = re.findall(r"[\w]+", match.group(1))
         pairs = itertools.pairwise([*words, ""])
