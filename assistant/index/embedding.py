@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from assistant.errors import ConfigError
 from assistant.index.dtype import choose_dtype
 
@@ -87,7 +89,11 @@ class SentenceTransformerEmbedder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return [[float(x) for x in row] for row in vectors.astype("float32")]
+        # Normalised again in float32: a bfloat16 model normalises in bfloat16 (norm 1 ± 4e-3).
+        matrix = np.asarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        matrix /= np.where(norms > 0, norms, 1.0)
+        return [[float(x) for x in row] for row in matrix]
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         """One normalized vector per passage."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,24 +34,29 @@ class DtypeBench:
     auto_reason: str
 
 
-def run_dtype_bench(passages: Sequence[str], local: LocalFactory) -> DtypeBench:
-    """Embed ``passages`` with a float32 model, then a bfloat16 one (each loaded and warmed first).
+def run_dtype_bench(
+    passages: Sequence[str], local: LocalFactory, *, slice_size: int = 16
+) -> DtypeBench:
+    """Embed ``passages`` in float32 and in bfloat16, slice by slice, the two models taking turns.
 
-    One model at a time is held in memory; the cosines compare each passage's two vectors.
+    Both models are loaded and warmed first. Taking turns on each slice of ``slice_size``
+    passages (and swapping who goes first) makes a load that drifts during the run weigh on
+    both alike. The cosines compare each passage's two vectors.
     """
     if not passages:
         raise ValueError("the dtype bench needs passages")
-    seconds: dict[str, float] = {}
-    vectors: dict[str, np.ndarray] = {}
-    for dtype in DTYPES:
-        embedder = local(dtype)
+    embedders = {dtype: local(dtype) for dtype in DTYPES}
+    for embedder in embedders.values():
         embedder.embed_documents(list(passages[:4]))  # load the model, warm its kernels
-        started = time.perf_counter()
-        vectors[dtype] = np.asarray(embedder.embed_documents(list(passages)), dtype=np.float64)
-        seconds[dtype] = time.perf_counter() - started
-        del embedder
-        gc.collect()
-    cosines = np.sum(vectors["float32"] * vectors["bfloat16"], axis=1)
+    seconds = dict.fromkeys(DTYPES, 0.0)
+    vectors: dict[str, list[list[float]]] = {dtype: [] for dtype in DTYPES}
+    for turn, start in enumerate(range(0, len(passages), slice_size)):
+        part = list(passages[start : start + slice_size])
+        for dtype in DTYPES if turn % 2 == 0 else DTYPES[::-1]:
+            started = time.perf_counter()
+            vectors[dtype] += embedders[dtype].embed_documents(part)
+            seconds[dtype] += time.perf_counter() - started
+    cosines = np.sum(np.asarray(vectors["float32"]) * np.asarray(vectors["bfloat16"]), axis=1)
     auto = choose_dtype("auto")
     count = len(passages)
     return DtypeBench(

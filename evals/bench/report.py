@@ -141,13 +141,16 @@ def _dtype_table(d: DtypeBench) -> Table:
 def _service_table(s: ServiceBench) -> Table:
     rows = [
         ["documents / passages", f"{s.documents} / {s.chunks}"],
-        ["coop ingest, modèle local", f"{s.local_ingest_s:.1f} s ({s.local_chunks_per_s:.1f} p/s)"],
         [
-            "coop ingest par le service",
-            f"{s.service_ingest_s:.1f} s ({s.service_chunks_per_s:.1f} p/s)",
+            f"coop ingest, modèle local (moyenne de {s.rounds})",
+            f"{s.local_ingest_s:.1f} s ({s.local_chunks_per_s:.1f} passages/s)",
+        ],
+        [
+            f"coop ingest par le service (moyenne de {s.rounds})",
+            f"{s.service_ingest_s:.1f} s ({s.service_chunks_per_s:.1f} passages/s)",
         ],
         ["rapport service / local", f"{s.service_vs_local:.2f}"],
-        ["requêtes (lots de COOP_EMBEDDING_BATCH_SIZE)", f"{s.requests} (lots de {s.batch_size})"],
+        ["requêtes par indexation", f"{s.requests} (lots de {s.batch_size} passages au plus)"],
         ["cosinus local ↔ service min", f"{s.cosine_min:.4f}"],
     ]
     title = "Service d'embedding (boucle locale, même modèle, même machine)"

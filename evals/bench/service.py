@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from assistant.index.store import ChromaStore
     from ingest.indexing import IngestReport
 
+_BENCH_TIMEOUT_S = 600.0
+"""Per request: on a loaded machine the local model may take minutes for one batch."""
+
 Vectors = Callable[[list[str]], list[list[float]]]
 """What the service computes: one vector per text received, the text taken as is."""
 
@@ -38,8 +41,10 @@ class LoopbackEmbeddingService:
         self.texts = 0
         self._vectors = vectors
         self._lock = threading.Lock()
+        # Closing waits for the requests being answered: no thread left computing at exit.
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server.daemon_threads = False
+        self._server.block_on_close = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -103,16 +108,19 @@ class LoopbackEmbeddingService:
 
 @dataclass(frozen=True, slots=True)
 class ServiceBench:
-    """The same documents ingested with the local model, then through the loopback service."""
+    """The same documents ingested with the local model and through the loopback service."""
 
     documents: int
     chunks: int
+    rounds: int
     local_ingest_s: float
+    """Mean over the rounds."""
     service_ingest_s: float
     service_vs_local: float
     local_chunks_per_s: float
     service_chunks_per_s: float
     requests: int
+    """Requests of one ingestion through the service."""
     batch_size: int
     cosine_min: float
 
@@ -124,12 +132,16 @@ def run_service_bench(
     workdir: Path,
     *,
     documents: int = 0,
+    rounds: int = 2,
 ) -> ServiceBench:
-    """Ingest the first ``documents`` sources (0: all) into two empty indexes under ``workdir``.
+    """Ingest the first ``documents`` sources (0: all) locally and through the service.
 
+    Each into an empty index under ``workdir``, ``rounds`` times each, in the order local,
+    service, service, local… after an untimed local ingestion (kernels compiled for each text
+    length), so that a load drifting during the run weighs on both alike.
     ``vectors`` is what the service computes (for the local model: its ``embed_plain``, the
-    prompts being added by the client as with any service). Both embedders are warmed first;
-    the cosines compare the two indexes' vectors of each passage.
+    client adding the prompts as with any service). Both embedders are warmed first; the
+    cosines compare the two indexes' vectors of each passage.
     """
     from assistant.factory import build_service_embedder
     from ingest.fetch.sources import load_sources
@@ -137,38 +149,52 @@ def run_service_bench(
     only: Sequence[str] = ()
     if documents:
         only = [source.doc_id for source in load_sources(settings.corpus_file)][:documents]
+    seconds = {"local": 0.0, "service": 0.0}
+    stores: dict[str, tuple[ChromaStore, IngestReport]] = {}
     with LoopbackEmbeddingService(vectors) as server:
         remote_settings = settings.model_copy(
             update={
                 "embedding_url": server.url,
                 "embedding_service_model": local.model_id,
                 "embedding_retries": 0,
+                "embedding_timeout_s": max(settings.embedding_timeout_s, _BENCH_TIMEOUT_S),
                 "embedding_api_key": None,
             }
         )
         remote = build_service_embedder(remote_settings)
+        embedders = {"local": local, "service": remote}
         try:
-            local.embed_documents(["échauffement du modèle"])
+            # An untimed ingestion first: the model compiles its kernels for each new text
+            # length once, and the first timed run would pay for it alone.
+            _ingest(settings, local, workdir / "warm-up", only)
             remote.embed_documents(["échauffement du service"])
             requests_before = server.requests
-            local_store, local_report = _ingest(settings, local, workdir / "local", only)
-            remote_store, remote_report = _ingest(settings, remote, workdir / "service", only)
-            requests = server.requests - requests_before
+            for turn in range(2 * rounds):
+                side = ("local", "service", "service", "local")[turn % 4]
+                index_dir = workdir / f"{side}-{turn}"
+                store, report = _ingest(settings, embedders[side], index_dir, only)
+                seconds[side] += report.seconds
+                if turn < 2:
+                    stores[side] = (store, report)
+            requests = (server.requests - requests_before) // rounds
         finally:
             remote.close()
+    (local_store, local_report), (remote_store, _) = stores["local"], stores["service"]
     chunks = list(local_store.iter_chunks())
     mine, theirs = local_store.vectors_of(chunks), remote_store.vectors_of(chunks)
     common = [c.id for c in chunks if c.id in mine and c.id in theirs]
     cosines = [float(np.dot(mine[i], theirs[i])) for i in common]
     count = local_report.total_chunks
+    local_s, service_s = seconds["local"] / rounds, seconds["service"] / rounds
     return ServiceBench(
         documents=local_report.documents,
         chunks=count,
-        local_ingest_s=local_report.seconds,
-        service_ingest_s=remote_report.seconds,
-        service_vs_local=ratio(remote_report.seconds, local_report.seconds),
-        local_chunks_per_s=ratio(count, local_report.seconds),
-        service_chunks_per_s=ratio(remote_report.total_chunks, remote_report.seconds),
+        rounds=rounds,
+        local_ingest_s=local_s,
+        service_ingest_s=service_s,
+        service_vs_local=ratio(service_s, local_s),
+        local_chunks_per_s=ratio(count, local_s),
+        service_chunks_per_s=ratio(count, service_s),
         requests=requests,
         batch_size=settings.embedding_batch_size,
         cosine_min=min(cosines) if cosines else 0.0,
