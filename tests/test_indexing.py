@@ -13,6 +13,7 @@ import yaml
 from assistant.config import Settings
 from assistant.errors import IndexWriteError
 from assistant.factory import build_assistant
+from assistant.files import sha256_of
 from assistant.index import lexical
 from assistant.index.lexical import Bm25Index, current_lexical, lexical_dir, load_or_build_lexical
 from assistant.index.store import ChromaStore
@@ -556,7 +557,7 @@ def test_streamed_file_rewritten_while_read_is_not_committed(
     rewrite(settings, replace(AMI, body=AMI.body + "\nUne phrase ajoutée à la fin.\n"))
     monkeypatch.setattr("ingest.read.streaming.STREAM_THRESHOLD_BYTES", 10)
     # The bytes hashed before the read are not those read: the file changed in between.
-    real_sha256_of = indexing.sha256_of
+    real_sha256_of = sha256_of
     monkeypatch.setattr(
         indexing,
         "sha256_of",
