@@ -72,16 +72,17 @@ def evaluate(
     config = settings()
     check_k(k)
     cases = load_cases(questions)
-    ensure_index(config, mirror)
+    embedder = ensure_index(config, mirror)  # the model it loaded, if it had to build the index
     if cv:
-        _cross_validate(build_assistant(config, backend=backend, retriever=retriever), cases, cv, k)
+        assistant = build_assistant(config, embedder=embedder, backend=backend, retriever=retriever)
+        _cross_validate(assistant, cases, cv, k)
         return
     if langchain_baseline:
         from evals.baseline import run_langchain_baseline
 
         report = run_langchain_baseline(config, cases, k=k)
     else:
-        assistant = build_assistant(config, backend=backend, retriever=retriever)
+        assistant = build_assistant(config, embedder=embedder, backend=backend, retriever=retriever)
         report = runner.run_eval(assistant, cases, k=k)
     out = console()
     if show_items:
