@@ -63,10 +63,10 @@ def test_dtype_and_service_sections(
     )
     assert service["requests"] >= math.ceil(chunks / plain.embedding_batch_size)
     assert service["cosine_min"] == pytest.approx(1.0)
-    assert (tmp_path / "bench" / "service" / "service-1" / "chroma.sqlite3").is_file()
+    assert (tmp_path / "bench" / "service" / "service" / "chroma.sqlite3").is_file()
     assert [title for title, _, _ in report.tables()] == [
         "Format de calcul (les 5 mêmes passages)",
-        "Service d'embedding (boucle locale, même modèle, même machine)",
+        "Service d'embedding (boucle locale, même modèle ; documents un par un, en alternance)",
     ]
     assert data["notes"] == []
 

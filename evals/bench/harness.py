@@ -60,5 +60,5 @@ class BenchOptions:
             questions_per_worker=5,
             max_questions=20,
             dtype_passages=48,
-            service_documents=5,
+            service_documents=3,
         )

@@ -142,16 +142,16 @@ def _service_table(s: ServiceBench) -> Table:
     rows = [
         ["documents / passages", f"{s.documents} / {s.chunks}"],
         [
-            f"coop ingest, modèle local (moyenne de {s.rounds})",
+            "coop ingest, modèle local",
             f"{s.local_ingest_s:.1f} s ({s.local_chunks_per_s:.1f} passages/s)",
         ],
         [
-            f"coop ingest par le service (moyenne de {s.rounds})",
+            "coop ingest par le service",
             f"{s.service_ingest_s:.1f} s ({s.service_chunks_per_s:.1f} passages/s)",
         ],
         ["rapport service / local", f"{s.service_vs_local:.2f}"],
-        ["requêtes par indexation", f"{s.requests} (lots de {s.batch_size} passages au plus)"],
+        ["requêtes au service", f"{s.requests} (lots de {s.batch_size} passages au plus)"],
         ["cosinus local ↔ service min", f"{s.cosine_min:.4f}"],
     ]
-    title = "Service d'embedding (boucle locale, même modèle, même machine)"
+    title = "Service d'embedding (boucle locale, même modèle ; documents un par un, en alternance)"
     return title, ["mesure", "valeur"], rows

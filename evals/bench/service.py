@@ -23,7 +23,6 @@ from assistant.schema import Embedder
 from evals.bench.harness import ratio
 
 if TYPE_CHECKING:
-    from assistant.index.store import ChromaStore
     from ingest.indexing import IngestReport
 
 _BENCH_TIMEOUT_S = 600.0
@@ -112,15 +111,12 @@ class ServiceBench:
 
     documents: int
     chunks: int
-    rounds: int
     local_ingest_s: float
-    """Mean over the rounds."""
     service_ingest_s: float
     service_vs_local: float
     local_chunks_per_s: float
     service_chunks_per_s: float
     requests: int
-    """Requests of one ingestion through the service."""
     batch_size: int
     cosine_min: float
 
@@ -132,25 +128,22 @@ def run_service_bench(
     workdir: Path,
     *,
     documents: int = 0,
-    rounds: int = 2,
 ) -> ServiceBench:
     """Ingest the first ``documents`` sources (0: all) locally and through the service.
 
-    Each into an empty index under ``workdir``, ``rounds`` times each, in the order local,
-    service, service, local… after an untimed local ingestion (kernels compiled for each text
-    length), so that a load drifting during the run weighs on both alike.
-    ``vectors`` is what the service computes (for the local model: its ``embed_plain``, the
-    client adding the prompts as with any service). Both embedders are warmed first; the
-    cosines compare the two indexes' vectors of each passage.
+    After an untimed local ingestion of them all (the model compiles its kernels once for each
+    text length), each document is ingested into the local index and into the service's, the
+    two taking turns and swapping who goes first: a load that changes during the run weighs on
+    both alike. ``vectors`` is what the service computes (for the local model: its
+    ``embed_plain``, the client adding the prompts as with any service). The cosines compare
+    the two indexes' vectors of each passage.
     """
     from assistant.factory import build_service_embedder
     from ingest.fetch.sources import load_sources
 
-    only: Sequence[str] = ()
-    if documents:
-        only = [source.doc_id for source in load_sources(settings.corpus_file)][:documents]
+    doc_ids = [source.doc_id for source in load_sources(settings.corpus_file)]
+    doc_ids = doc_ids[:documents] if documents else doc_ids
     seconds = {"local": 0.0, "service": 0.0}
-    stores: dict[str, tuple[ChromaStore, IngestReport]] = {}
     with LoopbackEmbeddingService(vectors) as server:
         remote_settings = settings.model_copy(
             update={
@@ -162,52 +155,51 @@ def run_service_bench(
             }
         )
         remote = build_service_embedder(remote_settings)
-        embedders = {"local": local, "service": remote}
         try:
-            # An untimed ingestion first: the model compiles its kernels for each new text
-            # length once, and the first timed run would pay for it alone.
-            _ingest(settings, local, workdir / "warm-up", only)
+            _Index(settings, local, workdir / "warm-up").ingest(doc_ids)
             remote.embed_documents(["échauffement du service"])
             requests_before = server.requests
-            for turn in range(2 * rounds):
-                side = ("local", "service", "service", "local")[turn % 4]
-                index_dir = workdir / f"{side}-{turn}"
-                store, report = _ingest(settings, embedders[side], index_dir, only)
-                seconds[side] += report.seconds
-                if turn < 2:
-                    stores[side] = (store, report)
-            requests = (server.requests - requests_before) // rounds
+            sides = {
+                "local": _Index(settings, local, workdir / "local"),
+                "service": _Index(settings, remote, workdir / "service"),
+            }
+            for turn, doc_id in enumerate(doc_ids):
+                for side in ("local", "service") if turn % 2 == 0 else ("service", "local"):
+                    seconds[side] += sides[side].ingest([doc_id]).seconds
+            requests = server.requests - requests_before
         finally:
             remote.close()
-    (local_store, local_report), (remote_store, _) = stores["local"], stores["service"]
+    local_store, remote_store = sides["local"].store, sides["service"].store
     chunks = list(local_store.iter_chunks())
     mine, theirs = local_store.vectors_of(chunks), remote_store.vectors_of(chunks)
-    common = [c.id for c in chunks if c.id in mine and c.id in theirs]
-    cosines = [float(np.dot(mine[i], theirs[i])) for i in common]
-    count = local_report.total_chunks
-    local_s, service_s = seconds["local"] / rounds, seconds["service"] / rounds
+    cosines = [float(np.dot(mine[c.id], theirs[c.id])) for c in chunks if c.id in theirs]
+    count = len(chunks)
     return ServiceBench(
-        documents=local_report.documents,
+        documents=len(local_store.documents()),
         chunks=count,
-        rounds=rounds,
-        local_ingest_s=local_s,
-        service_ingest_s=service_s,
-        service_vs_local=ratio(service_s, local_s),
-        local_chunks_per_s=ratio(count, local_s),
-        service_chunks_per_s=ratio(count, service_s),
+        local_ingest_s=seconds["local"],
+        service_ingest_s=seconds["service"],
+        service_vs_local=ratio(seconds["service"], seconds["local"]),
+        local_chunks_per_s=ratio(count, seconds["local"]),
+        service_chunks_per_s=ratio(count, seconds["service"]),
         requests=requests,
         batch_size=settings.embedding_batch_size,
         cosine_min=min(cosines) if cosines else 0.0,
     )
 
 
-def _ingest(
-    settings: Settings, embedder: Embedder, index_dir: Path, only: Sequence[str]
-) -> tuple[ChromaStore, IngestReport]:
-    """``coop ingest`` of ``only`` (empty: every source) into an empty index in ``index_dir``."""
-    from assistant.index.store import ChromaStore, make_client
-    from ingest.indexing import Ingestor
+class _Index:
+    """An empty index in ``index_dir`` that ``coop ingest`` fills with ``embedder``."""
 
-    local = settings.model_copy(update={"index_dir": index_dir, "chroma_url": ""})
-    store = ChromaStore(make_client(local), local.collection)
-    return store, Ingestor(local, embedder, store).run(only=only)
+    def __init__(self, settings: Settings, embedder: Embedder, index_dir: Path) -> None:
+        from assistant.index.store import ChromaStore, make_client
+
+        self._settings = settings.model_copy(update={"index_dir": index_dir, "chroma_url": ""})
+        self._embedder = embedder
+        self.store = ChromaStore(make_client(self._settings), self._settings.collection)
+
+    def ingest(self, doc_ids: Sequence[str]) -> IngestReport:
+        """``coop ingest`` of these documents only."""
+        from ingest.indexing import Ingestor
+
+        return Ingestor(self._settings, self._embedder, self.store).run(only=doc_ids)
