@@ -131,12 +131,11 @@ def run_service_bench(
 ) -> ServiceBench:
     """Ingest the first ``documents`` sources (0: all) locally and through the service.
 
-    After an untimed local ingestion of them all (the model compiles its kernels once for each
-    text length), each document is ingested into the local index and into the service's, the
-    two taking turns and swapping who goes first: a load that changes during the run weighs on
-    both alike. ``vectors`` is what the service computes (for the local model: its
-    ``embed_plain``, the client adding the prompts as with any service). The cosines compare
-    the two indexes' vectors of each passage.
+    After an untimed pass on each side, each document is ingested into the local index and
+    into the service's, the two taking turns and swapping who goes first: a load that changes
+    during the run weighs on both alike. ``vectors`` is what the service computes (for the
+    local model: its ``embed_plain``, the client adding the prompts as with any service). The
+    cosines compare the two indexes' vectors of each passage.
     """
     from assistant.factory import build_service_embedder
     from ingest.fetch.sources import load_sources
@@ -156,8 +155,12 @@ def run_service_bench(
         )
         remote = build_service_embedder(remote_settings)
         try:
-            _Index(settings, local, workdir / "warm-up").ingest(doc_ids)
-            remote.embed_documents(["échauffement du service"])
+            # One untimed pass each, document by document as below: bfloat16 kernels are
+            # compiled once per new batch shape, and whoever met a shape first would pay.
+            for side, embedder in (("local", local), ("service", remote)):
+                warm_up = _Index(settings, embedder, workdir / f"warm-up-{side}")
+                for doc_id in doc_ids:
+                    warm_up.ingest([doc_id])
             requests_before = server.requests
             sides = {
                 "local": _Index(settings, local, workdir / "local"),
