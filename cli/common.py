@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assistant.config import Backend, RetrieverMode, Settings, load_settings
-from cli.output import console, print_pdf_warnings
+from cli.output import WAITING, console, plan_message, print_pdf_warnings
 
 if TYPE_CHECKING:
     from assistant.index.store import ChromaStore
@@ -46,7 +46,6 @@ def ensure_index(
         a second time in this process), or None when the index was already there.
     """
     from assistant.factory import build_embedder, build_store
-    from cli.ingest import WAITING, plan_message
     from ingest.fetch.sources import load_sources
     from ingest.fetch.sync import sync_corpus
     from ingest.indexing import Ingestor, index_lock

@@ -23,12 +23,19 @@ from rich.progress import (
 from rich.text import Text
 
 from cli.common import settings
-from cli.output import console, print_pdf_warnings, print_table
+from cli.output import (
+    WAITING,
+    console,
+    duration_text,
+    plan_message,
+    print_pdf_warnings,
+    print_table,
+    speed_text,
+)
 
 if TYPE_CHECKING:
     from ingest.indexing import IngestReport, PassageProgress
 
-WAITING = "Une autre indexation est en cours sur cet index ; attente…"
 
 LABELS = {
     "new": "nouveau",
@@ -132,34 +139,6 @@ class IngestProgress:
                 f"Débit du premier lot : {speed_text(event.passages_per_s)} passages/s, "
                 f"environ {duration_text(event.seconds_left or 0)} restantes."
             )
-
-
-def plan_message(event: PassageProgress) -> str:
-    """« N passages à calculer, environ … » (empty when there is nothing to compute)."""
-    if not event.total:
-        return ""
-    count = f"{event.total} passage{'s' if event.total > 1 else ''} à calculer"
-    if event.passages_per_s is None:
-        return f"{count} ; durée estimée après le premier lot."
-    return (
-        f"{count}, environ {duration_text(event.seconds_left or 0)} (débit mesuré lors d'une "
-        f"indexation précédente : {speed_text(event.passages_per_s)} passages/s)."
-    )
-
-
-def duration_text(seconds: float) -> str:
-    """A duration for a reader, rounded: ``40 s``, ``12 min``, ``2 h 05``."""
-    if seconds < 60:
-        return f"{max(1, round(seconds))} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d}"
-
-
-def speed_text(passages_per_s: float) -> str:
-    """``7,7``: one decimal, French comma."""
-    return f"{passages_per_s:.1f}".replace(".", ",")
 
 
 def print_report(report: IngestReport) -> None:
