@@ -32,6 +32,7 @@ class Knob:
     name: str
     values: tuple[float, ...]
     apply: Callable[[Assistant, float], None]
+    read: Callable[[Assistant], float]
 
 
 def _set_discount(assistant: Assistant, value: float) -> None:
@@ -47,9 +48,14 @@ def _set_min_score(assistant: Assistant, value: float) -> None:
 
 
 KNOBS: tuple[Knob, ...] = (
-    Knob("secondary_discount", (0.0, 0.03, 0.06, 0.1, 0.15), _set_discount),
-    Knob("authority_weight", (0.03, 0.06, 0.1), _set_authority),
-    Knob("min_score", (0.44, 0.47, 0.5), _set_min_score),
+    Knob(
+        "secondary_discount",
+        (0.0, 0.03, 0.06, 0.1, 0.15),
+        _set_discount,
+        lambda assistant: assistant.retriever.secondary_discount,
+    ),
+    Knob("authority_weight", (0.03, 0.06, 0.1), _set_authority, lambda a: a.authority_weight),
+    Knob("min_score", (0.44, 0.47, 0.5), _set_min_score, lambda a: a.min_score),
 )
 
 
@@ -80,7 +86,7 @@ def run_grid(
 
     Each question is embedded once for the whole grid: no knob changes the query vector.
     """
-    saved = [_current(assistant, knob) for knob in knobs]
+    saved = [knob.read(assistant) for knob in knobs]
     embedder = assistant.retriever.embedder
     assistant.retriever.embedder = _QueryCache(embedder)
     results: dict[Point, list[ItemResult]] = {}
@@ -116,12 +122,6 @@ class _QueryCache:
         if text not in self._vectors:
             self._vectors[text] = self._inner.embed_query(text)
         return self._vectors[text]
-
-
-def _current(assistant: Assistant, knob: Knob) -> float:
-    if knob.name == "secondary_discount":
-        return assistant.retriever.secondary_discount
-    return float(getattr(assistant, knob.name))
 
 
 def fold_of(ids: Sequence[str], folds: int, seed: int = 13) -> dict[str, int]:
