@@ -31,6 +31,18 @@ def first_hit_rank(retrieved: Sequence[str], expected: set[str]) -> int | None:
 
 
 @dataclass(slots=True)
+class CitedPassage:
+    """The retrieved passage behind one citation ``[n]``: what a corpus change can invalidate."""
+
+    n: int
+    doc_id: str
+    section: str
+    page: int
+    chunk_id: str
+    content_hash: str
+
+
+@dataclass(slots=True)
 class ItemResult:
     """Everything measured on one case."""
 
@@ -47,6 +59,7 @@ class ItemResult:
     rank: int | None = None
     notice: str = ""
     extra: dict[str, float] = field(default_factory=dict)
+    passages: list[CitedPassage] = field(default_factory=list)
 
 
 def score_item(
@@ -56,6 +69,7 @@ def score_item(
     cited_docs: Sequence[str],
     refused: bool,
     latency_s: float,
+    passages: Sequence[CitedPassage] = (),
 ) -> ItemResult:
     """Score one answer (refused answers match no key fact)."""
     groups = (
@@ -75,33 +89,58 @@ def score_item(
         groups_matched=groups,
         latency_s=latency_s,
         rank=first_hit_rank(retrieved, case.expected_docs),
+        passages=list(passages),
     )
 
 
-def _share(values: Sequence[bool]) -> float:
-    return sum(values) / len(values) if values else 0.0
+RATIO_METRICS = (
+    "hit_at_1",
+    "hit_at_5",
+    "mrr",
+    "key_fact_coverage",
+    "citation_precision",
+    "refusal_accuracy",
+    "false_refusals",
+)
+"""Metrics that are a sum over questions divided by a sum over questions (bootstrap-able)."""
+
+
+def item_parts(item: ItemResult, k: int) -> dict[str, tuple[float, float]]:
+    """Each ratio metric's (numerator, denominator) contribution of one question.
+
+    A metric is ``sum(numerators) / sum(denominators)`` over the questions: the one definition
+    used by ``summarize`` and by the bootstrap, which resamples questions.
+    """
+    ranked = item.answerable and bool(item.expected)
+    answered = item.answerable and not item.refused
+    rank = item.rank
+    return {
+        "hit_at_1": (float(rank == 1), 1.0) if ranked else (0.0, 0.0),
+        "hit_at_5": (float(rank is not None and rank <= k), 1.0) if ranked else (0.0, 0.0),
+        "mrr": (1.0 / rank if rank else 0.0, 1.0) if ranked else (0.0, 0.0),
+        "key_fact_coverage": (float(sum(item.groups_matched)), float(len(item.groups_matched)))
+        if item.answerable
+        else (0.0, 0.0),
+        "citation_precision": (
+            float(sum(doc in item.expected for doc in item.citations)),
+            float(len(item.citations)),
+        )
+        if answered
+        else (0.0, 0.0),
+        "refusal_accuracy": (0.0, 0.0) if item.answerable else (float(item.refused), 1.0),
+        "false_refusals": (float(item.refused), 1.0) if item.answerable else (0.0, 0.0),
+    }
 
 
 def summarize(items: Sequence[ItemResult], k: int) -> dict[str, float]:
     """The summary metrics of the evaluation issue (answerable-only where stated)."""
-    answerable = [i for i in items if i.answerable and i.expected]
-    unanswerable = [i for i in items if not i.answerable]
-    groups = [g for i in items if i.answerable for g in i.groups_matched]
-    cited = [
-        doc in i.expected for i in items if i.answerable and not i.refused for doc in i.citations
-    ]
+    parts = [item_parts(i, k) for i in items]
+    summary: dict[str, float] = {"n": len(items)}
+    for metric in RATIO_METRICS:
+        numerator = sum(p[metric][0] for p in parts)
+        denominator = sum(p[metric][1] for p in parts)
+        summary[metric] = numerator / denominator if denominator else 0.0
     latencies = [i.latency_s for i in items]
-    return {
-        "n": len(items),
-        "hit_at_1": _share([i.rank == 1 for i in answerable]),
-        "hit_at_5": _share([i.rank is not None and i.rank <= k for i in answerable]),
-        "mrr": sum(1.0 / i.rank for i in answerable if i.rank) / len(answerable)
-        if answerable
-        else 0.0,
-        "key_fact_coverage": _share(groups),
-        "citation_precision": _share(cited),
-        "refusal_accuracy": _share([i.refused for i in unanswerable]),
-        "false_refusals": _share([i.refused for i in items if i.answerable]),
-        "latency_p50_s": percentile(latencies, 50),
-        "latency_p95_s": percentile(latencies, 95),
-    }
+    summary["latency_p50_s"] = percentile(latencies, 50)
+    summary["latency_p95_s"] = percentile(latencies, 95)
+    return summary

@@ -17,7 +17,7 @@ from evals.cv import cross_validate, fold_of
 from evals.metrics import ItemResult, matched_groups, score_item, summarize
 from evals.runner import diff_with_baseline, gate, run_eval
 from evals.stats import percentile
-from tests.helpers import AMI, CODE
+from tests.helpers import AMI, ARS_PAGE, CODE, HISTORICAL
 
 runner = CliRunner()
 
@@ -263,11 +263,23 @@ def test_coop_eval_writes_the_json_report_and_gates(
     thresholds.write_text("hit_at_5: 0.5\n", encoding="utf-8")
     args = ["eval", "--questions", str(questions), "--json", str(out), "--k", "3"]
     args += ["--baseline", str(tmp_path / "absent.json"), "--thresholds", str(thresholds)]
+    args += ["--runs-dir", str(tmp_path / "runs")]
 
     passed = runner.invoke(cli.app, [*args, "--gate"])
 
     assert passed.exit_code == 0, passed.output
     report = json.loads(out.read_text(encoding="utf-8"))
+    [archived] = (tmp_path / "runs").glob("*-q-*.json")
+    assert json.loads(archived.read_text(encoding="utf-8")) == report
+    assert report["meta"]["questions"] == str(questions) and report["meta"]["k"] == 3
+    assert report["meta"]["corpus"].keys() == {
+        CODE.doc_id,
+        AMI.doc_id,
+        HISTORICAL.doc_id,
+        ARS_PAGE.doc_id,
+    }
+    assert report["meta"]["settings"]["index_dir"] == str(indexed_env.index_dir)
+    assert report["meta"]["timings"]["total_s"] > 0
     assert report["summary"]["n"] == 2
     assert report["summary"]["hit_at_5"] == 1.0
     assert [i["id"] for i in report["items"]] == ["q1", "q2"]
