@@ -99,3 +99,8 @@ def print_corpus_diff(diff: CorpusDiff) -> None:
             for line in article.diff:
                 style = "red" if line.startswith("-") else "green" if line.startswith("+") else ""
                 out.print(Text(f"    {line}", style=style))
+
+
+from cli.impact import impact  # noqa: E402
+
+app.command("impact")(impact)
