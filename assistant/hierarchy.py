@@ -12,7 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["LOWEST_LEVEL", "OFFICIAL_LEVEL", "Authority", "authority_of"]
+__all__ = [
+    "LOCAL_LABEL",
+    "LOWEST_LEVEL",
+    "OFFICIAL_LEVEL",
+    "Authority",
+    "authority_of",
+    "origin_label",
+]
 
 # (level, French tier label) per document kind; 1 is the highest authority.
 _LEVELS: dict[str, tuple[int, str]] = {
@@ -61,3 +68,15 @@ def authority_of(kind: str, section: str = "") -> Authority:
 
 OFFICIAL_LEVEL = 4
 """Levels 1 to 4 are official texts and doctrine; above are secondary sources."""
+
+
+LOCAL_LABEL = "document ajouté localement"
+
+
+def origin_label(origin: str) -> str:
+    """French label for a source's origin: « document ajouté localement », or "" if official.
+
+    A local document ranks by its kind like any other; the label only tells the reader that it
+    comes from the user's own catalogue, not from the official one.
+    """
+    return LOCAL_LABEL if origin == "local" else ""

@@ -51,6 +51,10 @@ class Chunk:
     status: str = ""
     complete: bool = True
     article_date: str = ""
+    page_end: int = 0
+    """Last page of the passage when it runs over a page break (0: same as ``page``)."""
+    origin: str = "official"
+    """``official`` (the project's catalogue) or ``local`` (added by the user)."""
 
     @property
     def indexed_text(self) -> str:
@@ -77,6 +81,8 @@ class Chunk:
             "status": self.status,
             "complete": self.complete,
             "article_date": self.article_date,
+            "page_end": self.page_end,
+            "origin": self.origin,
         }
 
     @classmethod
@@ -118,6 +124,10 @@ class Citation:
     kind: str = ""
     date: str = ""
     status: str = ""
+    origin: str = "official"
+    """``local`` for a document the user added: show ``origin_label(origin)`` beside it."""
+    page_end: int = 0
+    """Last page when the passage runs over a page break (0: only ``page``)."""
 
     @classmethod
     def from_hit(cls, n: int, hit: Hit, quote: str) -> Citation:
@@ -134,6 +144,8 @@ class Citation:
             kind=chunk.kind,
             date=chunk.article_date or chunk.date,
             status=chunk.status,
+            origin=chunk.origin,
+            page_end=chunk.page_end,
         )
 
 

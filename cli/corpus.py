@@ -1,21 +1,27 @@
-"""``coop corpus``: sync the official sources, show what the last sync changed."""
+"""``coop corpus``: sync the official sources, show what changed, add and list documents."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast, get_args
 
 import typer
 from rich.text import Text
 
 from cli.common import settings
-from cli.output import console, print_table
+from cli.output import WAITING, console, print_table
 
 if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.index.store import DocumentRecord
+    from ingest.indexing import IngestReport
     from ingest.split.diff import CorpusDiff
 
-app = typer.Typer(help="Liste des sources officielles : synchronisation.", no_args_is_help=True)
+app = typer.Typer(
+    help="Catalogue des documents : synchronisation, ajout de vos propres documents, liste.",
+    no_args_is_help=True,
+)
 
 SYNC_LABELS = {
     "new": "nouveau",
@@ -25,6 +31,8 @@ SYNC_LABELS = {
     "absent": "absent",
 }
 DIFF_LABELS = {"added": "ajouté", "removed": "retiré", "changed": "modifié"}
+ORIGIN_LABELS = {"official": "officiel", "local": "local"}
+_TITLE_WIDTH = 70
 
 
 @app.command("sync")
@@ -60,6 +68,155 @@ def corpus_sync(
     console().print(", ".join(f"{SYNC_LABELS[s]} : {n}" for s, n in counts.items()))
     if counts["failed"]:
         raise typer.Exit(1)
+
+
+@app.command("add")
+def corpus_add(
+    file: Annotated[Path, typer.Argument(help="Fichier PDF, Word (.docx), page web, .txt ou .md.")],
+    title: Annotated[
+        str | None, typer.Option(help="Titre (défaut : métadonnées ou premier titre du fichier).")
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Type : code, loi, decret, arrete, ami, faq, instruction, page-ars…"),
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option(help="Date AAAA-MM-JJ (défaut : celle que donne le fichier).")
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="Adresse officielle du document.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Statut : « en vigueur », « historique », « clos … ».")
+    ] = None,
+    doc_id: Annotated[
+        str | None, typer.Option("--id", help="Identifiant (défaut : tiré du titre).")
+    ] = None,
+    index: Annotated[
+        bool, typer.Option("--index/--no-index", help="Indexer aussitôt (défaut).")
+    ] = True,
+) -> None:
+    """Ajoute un document à vous (corpus/local.yaml), puis l'indexe : posez vos questions."""
+    from ingest.fetch.local import add_document
+    from ingest.fetch.sources import Kind
+
+    if kind is not None and kind not in get_args(Kind):
+        raise typer.BadParameter(
+            f"type inconnu « {kind} » (types : {', '.join(get_args(Kind))}).", param_hint="--kind"
+        )
+    config = settings()
+    source = add_document(
+        file,
+        config.corpus_file,
+        config.corpus_dir,
+        doc_id=doc_id,
+        title=title,
+        kind=cast("Kind | None", kind),
+        date=date,
+        url=url,
+        status=status,
+    )
+    console().print(
+        Text(
+            f"Ajouté : {source.doc_id} — {source.title} ({source.kind}, "
+            f"{source.date or 'date inconnue'}) → {config.corpus_dir / source.file_name}"
+        )
+    )
+    if not index:
+        console().print("Indexation différée : lancez `coop ingest`.")
+        return
+    outcome = _index_now(config, source.doc_id).outcomes[0]
+    if outcome.status in ("failed", "absent"):
+        console().print(Text(f"ÉCHEC de l'indexation : {outcome.reason}"))
+        raise typer.Exit(1)
+    console().print(f"{outcome.chunks} passages indexés : vous pouvez poser vos questions.")
+
+
+@app.command("remove")
+def corpus_remove(
+    doc_id: Annotated[str, typer.Argument(help="Identifiant du document ajouté localement.")],
+) -> None:
+    """Retire un document ajouté localement : catalogue, copie et index."""
+    from assistant.factory import build_embedder
+    from ingest.fetch.local import remove_document
+    from ingest.indexing import Ingestor, index_lock, open_index_for_writing
+
+    config = settings()
+    source = remove_document(doc_id, config.corpus_file, config.corpus_dir)
+    with index_lock(config, on_wait=lambda: console().print(WAITING)):
+        store = open_index_for_writing(config)
+        removed = Ingestor(config, build_embedder(config), store).remove([source.doc_id])
+    where = " et de l'index" if removed else ""
+    console().print(Text(f"Retiré du catalogue local{where} : {source.doc_id} — {source.title}"))
+
+
+@app.command("list")
+def corpus_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Résultat structuré en JSON.")] = False,
+) -> None:
+    """Liste les documents officiels et locaux, avec leurs passages indexés."""
+    from assistant.text.dates import french_date
+    from ingest.fetch.sources import load_catalogue
+
+    config = settings()
+    sources = load_catalogue(config.corpus_file)
+    records = _indexed(config)
+    if as_json:
+        rows = [
+            source.model_dump()
+            | {
+                "passages": records[source.doc_id].chunks if source.doc_id in records else 0,
+                "ingested_at": records[source.doc_id].ingested_at
+                if source.doc_id in records
+                else "",
+            }
+            for source in sources
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    print_table(
+        "Documents du corpus",
+        ("Document", "Titre", "Type", "Date", "Statut", "Origine", "Passages", "Indexé le"),
+        (
+            (
+                source.doc_id,
+                _short(source.title),
+                source.kind,
+                source.date or "—",
+                source.status or "—",
+                ORIGIN_LABELS[source.origin],
+                str(records[source.doc_id].chunks) if source.doc_id in records else "—",
+                french_date(records[source.doc_id].ingested_at)
+                if source.doc_id in records
+                else "jamais",
+            )
+            for source in sources
+        ),
+    )
+    local = sum(1 for source in sources if source.origin == "local")
+    console().print(f"{len(sources) - local} officiels, {local} locaux, {len(records)} indexés.")
+
+
+def _index_now(config: Settings, doc_id: str) -> IngestReport:
+    from assistant.factory import build_embedder
+    from ingest.indexing import Ingestor, index_lock, open_index_for_writing
+
+    with index_lock(config, on_wait=lambda: console().print(WAITING)):
+        store = open_index_for_writing(config)
+        return Ingestor(config, build_embedder(config), store).run(only=[doc_id])
+
+
+def _indexed(config: Settings) -> dict[str, DocumentRecord]:
+    """What the index holds, by doc_id; empty when there is no index yet."""
+    from assistant.factory import build_store
+
+    store = build_store(config)
+    if not store.exists():
+        return {}
+    store.open_for_reading(model_id=None)
+    return store.documents()
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= _TITLE_WIDTH else f"{title[: _TITLE_WIDTH - 1]}…"
 
 
 @app.command("diff")

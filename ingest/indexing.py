@@ -37,7 +37,7 @@ from assistant.files import sha256_of
 from assistant.index.lexical import Bm25Index, load_or_build_lexical
 from assistant.index.store import ChromaStore, DocumentRecord, embed_key, make_client
 from assistant.schema import Chunk, Embedder
-from ingest.fetch.sources import Source, load_sources
+from ingest.fetch.sources import Source, load_catalogue
 from ingest.fetch.sync import find_document_file
 from ingest.read.loading import describe_os_error, load_document
 from ingest.read.streaming import StreamedChunks, should_stream
@@ -144,9 +144,11 @@ PassagesProgress = Callable[[PassageProgress], None]
 
 def version_hash(file_sha256: str, source: Source, settings: Settings) -> str:
     """Identity of an indexed version: file bytes + catalog metadata + chunking parameters."""
+    # Official sources hash as they did before ``origin`` existed: no re-indexing for them.
+    excluded = {"sha256"} if source.origin == "local" else {"sha256", "origin"}
     parts = [
         file_sha256,
-        source.model_dump_json(exclude={"sha256"}),
+        source.model_dump_json(exclude=excluded),
         CHUNKER_VERSION,
         str(settings.chunk_size),
         str(settings.chunk_overlap),
@@ -231,7 +233,7 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         self._timings = []
-        sources = load_sources(self._settings.corpus_file)
+        sources = load_catalogue(self._settings.corpus_file)
         if only:
             sources = [s for s in sources if s.doc_id in set(only)]
         if rebuild:
@@ -658,6 +660,28 @@ class Ingestor:
             return action(*args, **kwargs)
         except ChromaError as err:
             raise _write_error(self._settings, err) from err
+
+    def remove(self, doc_ids: Sequence[str]) -> list[str]:
+        """Drop these documents from the index now, then refresh BM25; returns those removed.
+
+        Raises:
+            IndexWriteError: the index cannot be written.
+        """
+        if not self._store.exists():
+            return []
+        self._write(
+            self._store.create_or_check,
+            model_id=self._embedder.model_id,
+            dimension=None,
+            chunker_version=CHUNKER_VERSION,
+        )
+        committed = self._store.documents()
+        removed = [doc_id for doc_id in doc_ids if doc_id in committed]
+        for doc_id in removed:
+            self._write(self._store.remove_document, doc_id)
+        if removed:
+            self.refresh_lexical()
+        return removed
 
     def refresh_lexical(self) -> Bm25Index:
         """Load the persisted BM25 index, rebuilding it when the store has changed since."""

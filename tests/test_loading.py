@@ -208,6 +208,7 @@ def test_html_keeps_visible_text_in_blocks(tmp_path: Path) -> None:
         "## Pour qui ?\n"
         "\n"
         "Tous les professionnels\n"
+        "\n"
         "de santé.\n"
         "\n"
         "- médecins\n"
@@ -271,7 +272,8 @@ def test_pdf_with_one_scanned_page_keeps_the_other(tmp_path: Path) -> None:
         ("blanc.txt", b"  \n\t\n  ", "aucun texte"),
         ("entete.txt", b"Titre: Seul\nType: page\n---\n\n", "aucun texte"),
         ("vide.html", b"<html><body><script>x()</script></body></html>", "aucun texte"),
-        ("rapport.docx", b"PK\x03\x04", "format « .docx » non pris en charge"),
+        ("rapport.odt", b"PK\x03\x04", "format « .odt » non pris en charge"),
+        ("rapport.docx", b"PK\x03\x04", "ce n'est pas un document Word .docx lisible"),
         ("faux.pdf", b"<html>pas un pdf</html>", "ce n'est pas un PDF"),
     ],
 )

@@ -1,4 +1,8 @@
-"""The project's list of official sources (``corpus/sources.yaml``), validated with pydantic."""
+"""The catalogue of sources, validated with pydantic.
+
+Two files: the official list (``corpus/sources.yaml``, in git) and, beside it, the user's own
+documents (``local.yaml``, git-ignored, written by ``coop corpus add``). Ingestion reads both.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,10 @@ Kind = Literal[
     "presse",
 ]
 
+Origin = Literal["official", "local"]
+
+LOCAL_CATALOGUE_NAME = "local.yaml"
+
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -45,6 +53,8 @@ class Source(BaseModel):
     filename: str | None = None
     status: str = ""
     complete: bool = True
+    origin: Origin = "official"
+    """``local`` for a document the user added (``coop corpus add``); set by the loader."""
 
     @field_validator("doc_id")
     @classmethod
@@ -65,12 +75,41 @@ class Source(BaseModel):
         return is_in_force(self.status)
 
 
-def load_sources(path: Path) -> list[Source]:
-    """Read and validate ``sources.yaml``.
+def local_catalogue_path(corpus_file: Path) -> Path:
+    """The user's catalogue: ``local.yaml`` beside the official ``sources.yaml``."""
+    return corpus_file.with_name(LOCAL_CATALOGUE_NAME)
+
+
+def load_catalogue(corpus_file: Path) -> list[Source]:
+    """The official sources, then the documents added locally (when ``local.yaml`` exists).
+
+    Raises:
+        CorpusError: either file is invalid, or a local document reuses an official doc_id.
+    """
+    official = load_sources(corpus_file)
+    local_file = local_catalogue_path(corpus_file)
+    if not local_file.is_file():
+        return official
+    local = load_sources(local_file, origin="local")
+    taken = {source.doc_id for source in official}
+    for source in local:
+        if source.doc_id in taken:
+            raise CorpusError(
+                f"{local_file} : le document local « {source.doc_id} » porte l'identifiant "
+                f"d'une source officielle de {corpus_file.name} ; retirez-le "
+                f"(`coop corpus remove {source.doc_id}`) et ajoutez-le sous un autre nom."
+            )
+    return official + local
+
+
+def load_sources(path: Path, *, origin: Origin = "official") -> list[Source]:
+    """Read and validate one catalogue file; every entry gets ``origin``.
 
     Raises:
         CorpusError: the file is missing, is not YAML, or an entry is invalid (position given).
     """
+    if origin == "local" and path.is_file() and not path.read_text(encoding="utf-8").strip():
+        return []
     raw = read_yaml(path, CorpusError, "Liste des sources")
     entries = raw.get("sources", raw) if isinstance(raw, dict) else raw
     if not isinstance(entries, list):
@@ -83,4 +122,4 @@ def load_sources(path: Path) -> list[Source]:
                 f"{path}, source n° {position} : doc_id en double « {source.doc_id} »."
             )
         seen.add(source.doc_id)
-    return sources
+    return [source.model_copy(update={"origin": origin}) for source in sources]

@@ -1,4 +1,4 @@
-"""Read one source file (text, Markdown, HTML or PDF) into pages of plain text.
+"""Read one source file (text, Markdown, HTML, PDF or Word) into pages of plain text.
 
 Every failure is a ``CorpusError`` whose French message names the file and the reason: a decree
 that cannot be read must show up in the ingestion report, never as an empty document.
@@ -35,6 +35,10 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
 from assistant.errors import CorpusError
+from ingest.read.metadata import infer_header, iso_date
+from ingest.read.pdf_layout import clean_pdf_pages
+from ingest.read.web import web_text
+from ingest.read.word import word_text
 
 __all__ = [
     "HEADER_MAX_CHARS",
@@ -56,6 +60,7 @@ __all__ = [
     "no_text_error",
     "parse_header",
     "read_error",
+    "soup_text",
 ]
 
 logger = logging.getLogger(__name__)
@@ -65,12 +70,13 @@ logger = logging.getLogger(__name__)
 PAGE_SEPARATOR = "\f"
 
 # Formats with their own size cap.
-FileFormat = Literal["text", "pdf", "html"]
+FileFormat = Literal["text", "pdf", "html", "docx"]
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 PDF_SUFFIXES = frozenset({".pdf"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+WORD_SUFFIXES = frozenset({".docx"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | WORD_SUFFIXES
 
 # Legacy encodings tried when a file is not UTF-8. Left unrestricted, charset-normalizer
 # guesses mac_latin2 or cp1250 for short French CP1252 texts and garbles the accents.
@@ -95,7 +101,12 @@ HEADER_MAX_CHARS = (_MAX_HEADER_LINES + 2) * (_MAX_HEADER_LINE_CHARS + 1)
 
 # Largest file read, by format: the whole text is held in memory (a few times its size while
 # decoding and chunking), and BeautifulSoup needs far more per byte than plain text does.
-_MAX_BYTES: dict[FileFormat, int] = {"text": 100_000_000, "pdf": 100_000_000, "html": 20_000_000}
+_MAX_BYTES: dict[FileFormat, int] = {
+    "text": 100_000_000,
+    "pdf": 100_000_000,
+    "html": 20_000_000,
+    "docx": 50_000_000,
+}
 
 # French reasons for the OS errors a file read can meet (strerror is English or localised).
 _OS_REASONS = {
@@ -236,10 +247,12 @@ def make_document(
 
 
 def load_document(path: Path) -> LoadedDocument:
-    """Read a ``.txt``/``.md``, ``.html``/``.htm`` or ``.pdf`` file into a document.
+    """Read a ``.txt``/``.md``, ``.html``/``.htm``, ``.pdf`` or ``.docx`` file into a document.
 
     A leading header block (``Titre: …`` lines closed by a ``---`` line) is parsed into
-    ``header`` and left out of the body.
+    ``header`` and left out of the body. For PDF, Word and web pages the header holds the title
+    and date the file gives (metadata, first heading), under ``titre`` and ``date``. PDF pages
+    lose their running headers and footers, and words cut at line ends are joined again.
 
     Raises:
         CorpusError: the file is missing, empty, binary, undecodable, a corrupt, truncated or
@@ -252,19 +265,29 @@ def load_document(path: Path) -> LoadedDocument:
             f"{path} : format « {suffix or 'sans extension'} » non pris en charge "
             f"(formats acceptés : {supported})."
         )
-    kind: FileFormat = (
-        "pdf" if suffix in PDF_SUFFIXES else "text" if suffix in TEXT_SUFFIXES else "html"
-    )
+    kind = _format(suffix)
     data = _read_bytes(path, kind)
     digest = hashlib.sha256(data).hexdigest()
     if kind == "pdf":
-        document = make_document(path, {}, _pdf_pages(data, path), digest)
+        reader = _open_pdf(data, path)
+        pages = clean_pdf_pages(_pdf_pages(reader, path))
+        hints = _pdf_hints(reader)
+        body = "\n".join(text for _, text in pages[:2])
+        document = make_document(path, infer_header(body, *hints), pages, digest)
+    elif kind == "docx":
+        word = word_text(data, path)
+        header = infer_header(word.text, word.title)
+        document = make_document(path, header, [(0, _normalize_text(word.text, path))], digest)
     else:
-        text = _decode_text(data, path) if kind == "text" else _html_text(data, path)
+        hinted: dict[str, str] = {}
+        if kind == "text":
+            text = _decode_text(data, path)
+        else:
+            text, hinted = _web_page(data, path)
         del data  # a large file's bytes need not stay beside its text
         header, body = parse_header(text)
         del text
-        document = make_document(path, header, [(0, body)], digest)
+        document = make_document(path, hinted | header, [(0, body)], digest)
     if not any(_has_text(page.text) for page in document.pages):
         raise no_text_error(path)
     logger.debug(
@@ -449,8 +472,31 @@ def _normalize_text(text: str, path: Path) -> str:
     return text
 
 
-def _html_text(data: bytes, path: Path) -> str:
-    """Visible text of an HTML page, one block per paragraph, headings as ``#`` lines."""
+def _format(suffix: str) -> FileFormat:
+    if suffix in PDF_SUFFIXES:
+        return "pdf"
+    if suffix in WORD_SUFFIXES:
+        return "docx"
+    return "text" if suffix in TEXT_SUFFIXES else "html"
+
+
+def _web_page(data: bytes, path: Path) -> tuple[str, dict[str, str]]:
+    """The main content of a web page (trafilatura), else its whole visible text."""
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CorpusError(f"{path} : contenu binaire (octets nuls) dans un fichier HTML.")
+    visible = soup_text(data, path)
+    page = web_text(data, visible)
+    if page is None:
+        return visible, infer_header(visible)
+    text = _normalize_text(page.text, path)
+    return text, infer_header(text, page.title, page.date)
+
+
+def soup_text(data: bytes, path: Path) -> str:
+    """Visible text of a whole HTML page (menus and banners included), headings as ``#`` lines.
+
+    The fallback for pages where trafilatura finds no main content.
+    """
     if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise CorpusError(f"{path} : contenu binaire (octets nuls) dans un fichier HTML.")
     with warnings.catch_warnings():
@@ -513,9 +559,19 @@ def _tidy_html_text(raw: str) -> str:
     return "\n".join(out).strip("\n") + "\n"
 
 
-def _pdf_pages(data: bytes, path: Path) -> list[tuple[int, str]]:
+def _pdf_hints(reader: PdfReader) -> tuple[str, str]:
+    """Title and creation date from the PDF's metadata ("" when absent or unreadable)."""
+    try:
+        info = reader.metadata
+        title = str(info.title or "") if info is not None else ""
+        created = str(info.get("/CreationDate", "")) if info is not None else ""
+    except _PDF_PARSE_ERRORS:
+        return "", ""
+    return title, iso_date(created)
+
+
+def _pdf_pages(reader: PdfReader, path: Path) -> list[tuple[int, str]]:
     """Extract the text of each PDF page, keeping page numbers (1-based)."""
-    reader = _open_pdf(data, path)
     pages: list[tuple[int, str]] = []
     for number, page in enumerate(reader.pages, start=1):
         try:

@@ -43,8 +43,10 @@ logger = logging.getLogger(__name__)
 CHUNKER_VERSION = "1"
 
 # Paragraphs first, then lines, then list items and sentences; a plain space last. There is no
-# "" separator: a word longer than a chunk stays whole rather than being cut in two.
-_SEPARATORS = ["\n\n", "\f", "\n", "; ", ". ", ", ", " "]
+# "" separator: a word longer than a chunk stays whole rather than being cut in two. A page break
+# comes after lines: it falls where the printer ran out of paper, often mid-sentence, and an
+# article that runs over it must read on as one sequence (its pieces carry the page range).
+_SEPARATORS = ["\n\n", "\n", "\f", "; ", ". ", ", ", " "]
 
 _KEYWORD = r"(?:[Aa]rticle|ARTICLE|[Aa]rt\.|ART\.|[Aa]rt|ART)"
 _DASH = "-\u2010\u2011\u2012\u2013"
@@ -577,7 +579,10 @@ def _to_chunks(doc: LoadedDocument, source: Source, pieces: list[_Piece]) -> lis
             continue
         index = len(chunks)
         content_hash = hashlib.sha256(piece.text.encode("utf-8")).hexdigest()
-        page_index = bisect.bisect_right(page_offsets, piece.start) - 1
+        page_index = max(bisect.bisect_right(page_offsets, piece.start) - 1, 0)
+        last_index = max(bisect.bisect_right(page_offsets, max(piece.end - 1, 0)) - 1, 0)
+        page = doc.pages[page_index].number if doc.pages else 0
+        page_end = doc.pages[last_index].number if doc.pages else 0
         chunks.append(
             Chunk(
                 id=chunk_id(source.doc_id, index, content_hash),
@@ -589,7 +594,7 @@ def _to_chunks(doc: LoadedDocument, source: Source, pieces: list[_Piece]) -> lis
                 official_url=url,
                 section=piece.section,
                 article=piece.article,
-                page=doc.pages[max(page_index, 0)].number if doc.pages else 0,
+                page=page,
                 start=piece.start,
                 end=piece.end,
                 chunk_index=index,
@@ -598,6 +603,8 @@ def _to_chunks(doc: LoadedDocument, source: Source, pieces: list[_Piece]) -> lis
                 status=status,
                 complete=piece.complete,
                 article_date=piece.article_date,
+                page_end=page_end if page_end > page else 0,
+                origin=source.origin,
             )
         )
     return chunks
