@@ -7,6 +7,7 @@ footer) lines still in the extracted text, and the share of article headings the
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import time
@@ -30,6 +31,7 @@ from tests.realistic_docs import (
     make_jorf_pdf,
 )
 
+_CUT_WORD = re.compile(r"[^\W\d_]-\s*\n\s*[a-zà-ÿ]")
 WEB_NOISE = (*MENU_LINES, "Personnaliser", "Accueil > Codes", "© Légifrance", "© ARS Occitanie")
 
 
@@ -43,6 +45,8 @@ class Quality:
     seconds: float
     clean_articles: float | None = None
     """Share of the articles whose passages hold no header or footer text (PDF only)."""
+    cut_words: int | None = None
+    """Words still cut by a hyphen at a line end (PDF only)."""
 
 
 def pdf_quality(pdf: Path, label: str, mode: str, clean: bool) -> Quality:
@@ -65,8 +69,14 @@ def pdf_quality(pdf: Path, label: str, mode: str, clean: bool) -> Quality:
     articles = set(JORF_ARTICLES)
     noisy = {c.article for c in chunks if JORF_HEADER in c.text or JORF_DATE_LINE in c.text}
     found = articles & {chunk.article for chunk in chunks}
+    cut = sum(len(_CUT_WORD.findall(text)) for _, text in pages)
     return Quality(
-        label, left / total, len(found) / len(articles), seconds, len(found - noisy) / len(articles)
+        label,
+        left / total,
+        len(found) / len(articles),
+        seconds,
+        len(found - noisy) / len(articles),
+        cut,
     )
 
 
@@ -110,13 +120,14 @@ def main() -> None:
         rows = measure(Path(folder))
     lines = [
         "| chemin | lignes d'en-tête/pied/menu restantes | titres trouvés "
-        "| articles sans en-tête ni pied | temps |",
-        "|---|---|---|---|---|",
+        "| articles sans en-tête ni pied | mots coupés restants | temps |",
+        "|---|---|---|---|---|---|",
     ]
     for row in rows:
         clean = "—" if row.clean_articles is None else f"{row.clean_articles:.0%}"
+        cut = "—" if row.cut_words is None else str(row.cut_words)
         lines.append(
-            f"| {row.path} | {row.noise_left:.0%} | {row.headings_found:.0%} | {clean} "
+            f"| {row.path} | {row.noise_left:.0%} | {row.headings_found:.0%} | {clean} | {cut} "
             f"| {row.seconds * 1000:.0f} ms |"
         )
     sys.stdout.write("\n".join(lines) + "\n")

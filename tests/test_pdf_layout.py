@@ -8,6 +8,7 @@ import pytest
 
 from ingest.read.loading import load_document
 from ingest.read.pdf_layout import clean_pdf_pages, dehyphenate, running_lines
+from tests.extraction_quality import measure
 from tests.realistic_docs import (
     JORF_ARTICLES,
     JORF_DATE_LINE,
@@ -103,3 +104,22 @@ def test_jorf_pdf_articles_pages_and_answer(tmp_path: Path, jorf_pdf: Path) -> N
     cited = next(c for c in answer.citations if c.doc_id == added.source.doc_id)
     assert (cited.origin, cited.section) == ("local", "Article L. 4011-2")
     assert cited.page in (1, 2)
+
+
+def test_measured_extraction_quality_matches_docs(tmp_path: Path) -> None:
+    """The figures of docs/documents.md: before, every header stays; after, none does."""
+    rows = {row.path: row for row in measure(tmp_path)}
+    before, after = rows["PDF, pypdf plain (avant)"], rows["PDF, pypdf plain + nettoyage (après)"]
+    assert (before.noise_left, before.clean_articles, before.cut_words) == (1.0, 0.5, 5)
+    assert (after.noise_left, after.headings_found, after.clean_articles, after.cut_words) == (
+        0.0,
+        1.0,
+        1.0,
+        0,
+    )
+    html_before, html_after = (
+        rows["HTML, règles BeautifulSoup (avant)"],
+        rows["HTML, trafilatura (après)"],
+    )
+    assert html_before.noise_left == pytest.approx(0.3)
+    assert (html_after.noise_left, html_after.headings_found) == (0.0, 1.0)
