@@ -60,13 +60,14 @@ class SavedRun:
         return f"{self.meta.created_at[:16].replace('T', ' ')} {commit}".strip()
 
     def to_json(self) -> str:
-        """The run as UTF-8 JSON (``summary`` and ``items`` as in ``EvalReport``)."""
-        data = {
-            "meta": asdict(self.meta),
-            "summary": self.summary,
-            "items": [asdict(item) for item in self.items],
-        }
-        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        """The run as UTF-8 JSON (``summary`` and ``items`` as in ``EvalReport``).
+
+        One question a line: a committed baseline then diffs question by question in git.
+        """
+        items = ",\n".join(json.dumps(asdict(item), ensure_ascii=False) for item in self.items)
+        meta = json.dumps(asdict(self.meta), ensure_ascii=False)
+        summary = json.dumps(self.summary)
+        return f'{{"meta": {meta},\n"summary": {summary},\n"items": [\n{items}\n]}}\n'
 
 
 _RUN_ADAPTER = TypeAdapter(SavedRun)
