@@ -16,6 +16,7 @@ from assistant.answer.checklist import (
     HISTORICAL_LEFT_OUT,
     build_checklist,
     classify,
+    is_complete_sentence,
     wants_checklist,
 )
 from assistant.present.rendering import checklist_to_dict, checklist_to_text
@@ -228,3 +229,47 @@ def test_cli_ask_checklist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     data = json.loads(as_json.output)
     assert data["question"] == question
     assert any(s["category"] == "steps" for s in data["checklist"]["sections"])
+
+
+def test_checklist_numbers_its_own_sources_from_one() -> None:
+    # The answer cites an unrelated passage as [1] and the decree as [2]: the checklist, which
+    # only uses the decree and the page, numbers them [1] and [2].
+    other = make_chunk("autre", 0, "Texte sans rapport avec la question.", kind="page")
+    cited = [
+        Citation(1, "autre", "Autre", "", 0, "", "Texte sans rapport", "page"),
+        Citation(2, "csp-d4011", "Titre", "Article D. 4011-4-1", 0, "", "Le responsable", "code"),
+    ]
+    checklist = build_checklist(answer_on(other, PAGE, DECREE, citations=cited))
+    used = [i.n for s in checklist.sections for i in s.items]
+    assert used and min(used) == 1
+    assert [c.n for c in checklist.citations] == list(range(1, len(checklist.citations) + 1))
+    assert {c.doc_id for c in checklist.citations} == {"csp-d4011", "page-ars"}
+    assert "Sources :\n[1] " in checklist_to_text(checklist)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "category"),
+    [
+        ("L'ARS Martinique est destinataire de la déclaration du protocole.", None),
+        ("Les agences sont chargées de la publication des protocoles.", None),
+        ("Le directeur général de l'ARS autorise le protocole local.", "steps"),
+    ],
+)
+def test_a_description_is_not_a_step(sentence: str, category: str | None) -> None:
+    assert classify(sentence) == category
+
+
+def test_items_are_complete_sentences() -> None:
+    cut = make_chunk(
+        "decret-cut",
+        0,
+        "- le référent chargé de la déclaration du protocole local ;\n"
+        "- la date de début du protocole local ;\n"
+        "Le responsable déclare le protocole local à l'agence régionale de santé.\n",
+        kind="decret",
+    )
+    checklist = build_checklist(answer_on(cut))
+    items = [i.text for s in checklist.sections for i in s.items]
+    assert items == ["Le responsable déclare le protocole local à l'agence régionale de santé."]
+    assert is_complete_sentence(items[0])
+    assert not is_complete_sentence("le référent chargé de la déclaration du protocole ;")

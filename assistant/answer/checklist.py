@@ -32,6 +32,7 @@ __all__ = [
     "ChecklistSection",
     "build_checklist",
     "classify",
+    "is_complete_sentence",
     "wants_checklist",
 ]
 
@@ -85,6 +86,16 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# A sentence that names who receives or handles something describes, it is not a step to take
+# ("L'ARS est destinataire de la déclaration", "la plateforme est chargée de…").
+_DESCRIPTION = re.compile(
+    r"\b(?:est|sont) (?:le |la |les |l'|un |une )?"
+    r"(?:destinataires?|charges?|chargees?|competente?s?|responsables?|informes?|informees?)\b"
+)
+# A complete item opens like a sentence and ends like one (or introduces its list): a list
+# item cut from its introduction ("le référent chargé de la déclaration ;") is not one.
+_SENTENCE_START = re.compile(r"^[«\"(]?\s*[A-ZÀ-ÖØ-Þ0-9]")
+_SENTENCE_END = (".", "!", "?", "»", ":", "[…]", ")")
 # Words every passage of this corpus shares: they say nothing about relevance.
 _GENERIC = frozenset(tokenize_fr("protocole protocoles coopération professionnels santé"))
 _MAX_ITEM_CHARS = 400
@@ -110,9 +121,17 @@ def classify(sentence: str) -> str | None:
     """Category of a sentence: deadlines, documents, steps, conditions, or None."""
     folded = fold_for_matching(sentence)
     for category, pattern in _CATEGORIES:
+        if category == "steps" and _DESCRIPTION.search(folded):
+            continue
         if pattern.search(folded):
             return category
     return None
+
+
+def is_complete_sentence(text: str) -> bool:
+    """Whether a unit reads as a whole sentence: capital first, final punctuation last."""
+    stripped = text.strip()
+    return bool(_SENTENCE_START.match(stripped)) and stripped.endswith(_SENTENCE_END)
 
 
 def _relevance(question: dict[str, float], tokens: frozenset[str], idf: Idf | None) -> float:
@@ -157,10 +176,12 @@ def build_checklist(
 ) -> Checklist:
     """Conditions, documents, steps and deadlines found in the answer's retrieved passages.
 
-    Each item keeps the number of the answer's citation of its passage; a passage the answer did
-    not cite gets the next free number (its citation is added to ``citations``). Items from texts
-    no longer in force are left out when texts in force give items. Within a category, higher
-    authorities come first, then retrieval order.
+    The checklist numbers its own sources from [1], in the order its items cite them: an item
+    whose passage the answer cites reuses that citation (renumbered), another passage gets a
+    citation quoting the items taken from it. Only complete sentences become items, and a
+    sentence that describes who receives something is not a step. Items from texts no longer in
+    force are left out when texts in force give items. Within a category, higher authorities
+    come first, then retrieval order.
 
     Args:
         answer: The answer (its passages are the evidence; a refused answer gives no items).
@@ -178,8 +199,24 @@ def build_checklist(
         notes.append(HISTORICAL_LEFT_OUT)
     candidates.sort(key=lambda c: (authority_sort_key(c.hit.chunk), c.rank))
     citations = list(answer.citations)
-    sections = _sections(candidates, citations, max_items)
+    sections, citations = _renumbered(_sections(candidates, citations, max_items), citations)
     return Checklist(answer.question, sections, citations, notes if sections else [EMPTY_CHECKLIST])
+
+
+def _renumbered(
+    sections: list[ChecklistSection], citations: list[Citation]
+) -> tuple[list[ChecklistSection], list[Citation]]:
+    """The checklist numbered on its own, [1] first: only the sources its items cite, in order."""
+    numbers: dict[int, int] = {}
+    for section in sections:
+        for item in section.items:
+            numbers.setdefault(item.n, len(numbers) + 1)
+    by_n = {c.n: c for c in citations}
+    renumbered = [
+        ChecklistSection(s.category, s.title, [replace(i, n=numbers[i.n]) for i in s.items])
+        for s in sections
+    ]
+    return renumbered, [replace(by_n[old], n=new) for old, new in numbers.items()]
 
 
 def _candidates(answer: Answer, idf: Idf | None, min_relevance: float) -> list[_Candidate]:
@@ -189,7 +226,7 @@ def _candidates(answer: Answer, idf: Idf | None, min_relevance: float) -> list[_
     candidates: list[_Candidate] = []
     for rank, hit in enumerate(answer.passages):
         for sentence in split_sentences(hit.chunk.text):
-            category = classify(sentence)
+            category = classify(sentence) if is_complete_sentence(sentence) else None
             tokens = frozenset(tokenize_fr(sentence))
             if category is None or _relevance(question, tokens, idf) < min_relevance:
                 continue
