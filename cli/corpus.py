@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast, get_args
 
 import typer
+from rich.table import Table
 from rich.text import Text
 
 from cli.common import settings
@@ -15,6 +16,7 @@ from cli.output import WAITING, console, print_table
 if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.index.store import DocumentRecord
+    from ingest.fetch.sources import Source
     from ingest.indexing import IngestReport
     from ingest.split.diff import CorpusDiff
 
@@ -32,7 +34,8 @@ SYNC_LABELS = {
 }
 DIFF_LABELS = {"added": "ajouté", "removed": "retiré", "changed": "modifié"}
 ORIGIN_LABELS = {"official": "officiel", "local": "local"}
-_TITLE_WIDTH = 70
+_TITLE_WIDTH = 60
+_WIDE_TABLE = 140  # narrower terminals get two lines per document instead of the table
 
 
 @app.command("sync")
@@ -153,44 +156,27 @@ def corpus_list(
     as_json: Annotated[bool, typer.Option("--json", help="Résultat structuré en JSON.")] = False,
 ) -> None:
     """Liste les documents officiels et locaux, avec leurs passages indexés."""
-    from assistant.text.dates import french_date
     from ingest.fetch.sources import load_catalogue
 
     config = settings()
     sources = load_catalogue(config.corpus_file)
     records = _indexed(config)
     if as_json:
-        rows = [
+        listed = [
             source.model_dump()
             | {
-                "passages": records[source.doc_id].chunks if source.doc_id in records else 0,
-                "ingested_at": records[source.doc_id].ingested_at
-                if source.doc_id in records
-                else "",
+                "passages": record.chunks if (record := records.get(source.doc_id)) else 0,
+                "ingested_at": record.ingested_at if record else "",
             }
             for source in sources
         ]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json.dumps(listed, ensure_ascii=False, indent=2))
         return
-    print_table(
-        "Documents du corpus",
-        ("Document", "Titre", "Type", "Date", "Statut", "Origine", "Passages", "Indexé le"),
-        (
-            (
-                source.doc_id,
-                _short(source.title),
-                source.kind,
-                source.date or "—",
-                source.status or "—",
-                ORIGIN_LABELS[source.origin],
-                str(records[source.doc_id].chunks) if source.doc_id in records else "—",
-                french_date(records[source.doc_id].ingested_at)
-                if source.doc_id in records
-                else "jamais",
-            )
-            for source in sources
-        ),
-    )
+    rows = [_list_row(source, records.get(source.doc_id)) for source in sources]
+    if console().width < _WIDE_TABLE:
+        _print_list(rows)
+    else:
+        _print_table(rows)
     local = sum(1 for source in sources if source.origin == "local")
     console().print(f"{len(sources) - local} officiels, {local} locaux, {len(records)} indexés.")
 
@@ -213,6 +199,46 @@ def _indexed(config: Settings) -> dict[str, DocumentRecord]:
         return {}
     store.open_for_reading(model_id=None)
     return store.documents()
+
+
+def _list_row(source: Source, record: DocumentRecord | None) -> tuple[str, ...]:
+    """The columns of one document: id, title, kind, date, status, origin, passages, indexed."""
+    from assistant.text.dates import french_date
+
+    return (
+        source.doc_id,
+        _short(source.title),
+        source.kind,
+        source.date or "—",
+        source.status or "—",
+        ORIGIN_LABELS[source.origin],
+        str(record.chunks) if record else "—",
+        french_date(record.ingested_at[:10]) if record else "jamais",
+    )
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    table = Table(title="Documents du corpus")
+    table.add_column("Document", overflow="fold")
+    table.add_column("Titre", ratio=1)
+    for name in ("Type", "Date", "Statut", "Origine"):
+        table.add_column(name, no_wrap=name != "Statut")
+    table.add_column("Passages", justify="right", no_wrap=True)
+    table.add_column("Indexé le", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    console().print(table)
+
+
+def _print_list(rows: list[tuple[str, ...]]) -> None:
+    """Two lines per document, for a terminal too narrow for the eight columns."""
+    out = console()
+    for doc_id, title, kind, date, status, origin, passages, ingested in rows:
+        out.print(Text(doc_id, style="bold"))
+        details = (
+            f"{origin} · {kind} · {date} · {status} · {passages} passages · indexé : {ingested}"
+        )
+        out.print(Text(f"    {title}\n    {details}"))
 
 
 def _short(title: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.console import Console
 from typer.testing import CliRunner
 
 import cli
@@ -214,3 +215,18 @@ def test_cli_add_bad_file_keeps_the_index(env: Settings, tmp_path: Path) -> None
     assert "casse.pdf : PDF tronqué ou corrompu" in result.exception.message
     listed = runner.invoke(cli.app, ["corpus", "list"])
     assert "4 officiels, 0 locaux, 4 indexés." in listed.output
+
+
+@pytest.mark.usefixtures("fake_embedder")
+def test_cli_list_in_a_narrow_terminal(
+    env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "console", Console(width=80))
+    assert runner.invoke(cli.app, ["corpus", "add", str(write_note(tmp_path))]).exit_code == 0
+    listed = runner.invoke(cli.app, ["corpus", "list"])
+    lines = listed.output.splitlines()
+    doc_id = "procedure-regionale-de-declaration-des-protocoles-locaux"
+    at = lines.index(doc_id)
+    assert lines[at + 1].strip() == "Procédure régionale de déclaration des protocoles locaux"
+    assert lines[at + 2].strip().startswith("local · page · — · — · 2 passages · indexé : ")
+    assert "4 officiels, 1 locaux, 1 indexés." in listed.output
