@@ -230,3 +230,9 @@ def test_cli_list_in_a_narrow_terminal(
     assert lines[at + 1].strip() == "Procédure régionale de déclaration des protocoles locaux"
     assert lines[at + 2].strip().startswith("local · page · — · — · 2 passages · indexé : ")
     assert "4 officiels, 1 locaux, 1 indexés." in listed.output
+
+
+def test_an_unsafe_id_is_refused_in_french(settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match=r"champ « doc_id » invalide \(identifiant de document"):
+        add_document(write_note(tmp_path), settings.corpus_file, settings.corpus_dir, doc_id="../x")
+    assert not local_catalogue_path(settings.corpus_file).exists()

@@ -16,6 +16,7 @@ import unicodedata
 from pathlib import Path
 
 import yaml
+from pydantic import ValidationError
 
 from assistant.errors import CorpusError
 from ingest.fetch.sources import (
@@ -102,8 +103,11 @@ def add_document(
             status=status or header.get("statut", ""),
             origin="local",
         )
-    except ValueError as err:
-        raise CorpusError(f"{file} : {err}") from err
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        reason = str(first.get("ctx", {}).get("error", "")) or first["msg"]
+        raise CorpusError(f"{file} : champ « {field} » invalide ({reason}).") from err
     local_file = local_catalogue_path(corpus_file)
     local = [s for s in catalogue if s.origin == "local"]
     target = corpus_dir / source.file_name
