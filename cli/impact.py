@@ -117,6 +117,9 @@ def _impacted_feedback(config: Settings, indexed: dict[str, set[str]]) -> list[I
 
 def _print_side_by_side(again: Reasked) -> None:
     """Old and new answers in two columns, with their sources."""
+    from cli.evaluate import diff_text
+    from evals.compare import word_diff
+
     old = again.impacted
     table = Table(
         "Ancienne réponse",
@@ -125,7 +128,8 @@ def _print_side_by_side(again: Reasked) -> None:
         show_lines=True,
         expand=True,
     )
-    table.add_row(Text(old.old_answer), Text(again.answer))
+    # The new answer as a word diff of the old one: what the corpus change altered stands out.
+    table.add_row(Text(old.old_answer), diff_text(word_diff(old.old_answer, again.answer)))
     table.add_row(
         Text("Sources : " + ", ".join(old.old_citations), style="dim"),
         Text("Sources : " + ", ".join(again.citations), style="dim"),
