@@ -337,3 +337,42 @@ def test_cross_validation_never_scores_a_question_with_the_point_it_chose() -> N
     assert report.cross_validated["n"] == 6
     folds = fold_of(ids, 3)
     assert sorted(folds.values()) == [0, 0, 1, 1, 2, 2]
+
+
+def test_coop_eval_gate_fails_on_a_drop_beyond_noise_against_the_baseline_run(
+    indexed_env: Settings, fake_embedder: None, tmp_path: Path
+) -> None:
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        "".join(
+            f"- id: q{i}\n"
+            f'  question: "{question}"\n'
+            f"  expected_sources: [{{doc: {doc}}}]\n"
+            '  must_include: [["une formule que les textes ne contiennent pas"]]\n'
+            for i, (question, doc) in enumerate(
+                [
+                    ("Qui autorise les protocoles nationaux ?", CODE.doc_id),
+                    ("Avant quand les équipes envoient-elles leur dossier ?", AMI.doc_id),
+                ]
+            )
+        ),
+        encoding="utf-8",
+    )
+    thresholds = tmp_path / "seuils.yaml"
+    thresholds.write_text("key_fact_coverage: 0.0\nhit_at_5: 0.5\n", encoding="utf-8")
+    args = ["eval", "--questions", str(questions), "--k", "3", "--thresholds", str(thresholds)]
+    args += ["--runs-dir", str(tmp_path / "runs"), "--json", str(tmp_path / "run.json")]
+    baseline = tmp_path / "baseline.json"
+    first = runner.invoke(cli.app, [*args, "--baseline", str(baseline), "--update-baseline"])
+    assert first.exit_code == 0, first.output
+    # The baseline run found the fact in both answers: now both miss it, a drop beyond noise.
+    data = json.loads(baseline.read_text(encoding="utf-8"))
+    for row in data["items"]:
+        row["groups_matched"] = [True]
+    baseline.write_text(json.dumps(data), encoding="utf-8")
+
+    gated = runner.invoke(cli.app, [*args, "--baseline", str(baseline), "--gate"])
+
+    assert gated.exit_code == 1, gated.output
+    assert "Régression : key_fact_coverage : 1.000 → 0.000" in gated.output
+    assert gated.output.count("Régression :") == 1  # hit_at_5 is unchanged and above its floor
