@@ -400,10 +400,13 @@ def diff_text(ops: Sequence[tuple[str, str]]) -> Text:
 
 def print_comparison(comparison: RunComparison) -> None:
     """Metrics, then the questions that changed, worse first, each with its word diff."""
+    from evals.compare import provenance_changes
+
     out = console()
-    out.print(
-        f"Avant : {comparison.before.label or 'référence'} ; après : {comparison.after.label}"
-    )
+    labels = comparison.before.label or "référence", comparison.after.label
+    out.print("Avant : {} ; après : {}".format(*labels), markup=False)
+    for line in provenance_changes(comparison.before.meta, comparison.after.meta):
+        out.print(f"  {line}", markup=False, highlight=False)
     print_metric_changes(comparison, "Métriques (mêmes questions)")
     counts = ", ".join(
         f"{GROUP_LABELS[group]} : {len(comparison.group(group))}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from evals.metrics import RATIO_METRICS, ItemResult, item_parts
-from evals.runs import SavedRun
+from evals.runs import RunMeta, SavedRun
 from evals.stats import Interval, paired_difference, ratio_interval
 
 Group = Literal["worse", "improved", "changed", "same"]
@@ -191,3 +191,29 @@ def regressions(comparison: RunComparison, metrics: Sequence[str]) -> list[str]:
         f"(IC 95 % apparié [{m.difference.low:+.3f} ; {m.difference.high:+.3f}], au-delà du bruit)"
         for m in comparison.drops(metrics)
     ]
+
+
+def provenance_changes(before: RunMeta, after: RunMeta) -> list[str]:
+    """French lines saying what differs between two runs: code, corpus, settings."""
+    lines = []
+    if before.git_commit != after.git_commit:
+        lines.append(f"code : {before.git_commit[:8] or '?'} → {after.git_commit[:8] or '?'}")
+    if after.git_dirty:
+        lines.append("code : l'exécution récente avait des modifications non commitées")
+    if before.corpus and after.corpus:
+        added = sorted(after.corpus.keys() - before.corpus.keys())
+        removed = sorted(before.corpus.keys() - after.corpus.keys())
+        changed = sorted(
+            doc
+            for doc in before.corpus.keys() & after.corpus.keys()
+            if before.corpus[doc] != after.corpus[doc]
+        )
+        for label, docs in (("ajoutés", added), ("retirés", removed), ("modifiés", changed)):
+            if docs:
+                lines.append(f"corpus, documents {label} : {', '.join(docs)}")
+    # Paths and secrets say where a run was made, not how it answers.
+    for name in sorted(before.settings.keys() | after.settings.keys()):
+        old, new = before.settings.get(name), after.settings.get(name)
+        if old != new and not name.endswith(("_dir", "_file", "_db", "_path", "_key")):
+            lines.append(f"réglage {name} : {old} → {new}")
+    return lines

@@ -17,7 +17,14 @@ import altair as alt
 import jinja2
 import pandas as pd
 
-from evals.compare import GROUP_ORDER, Group, MetricChange, RunComparison, metric_intervals
+from evals.compare import (
+    GROUP_ORDER,
+    Group,
+    MetricChange,
+    RunComparison,
+    metric_intervals,
+    provenance_changes,
+)
 from evals.metrics import RATIO_METRICS, ItemResult
 from evals.runs import SavedRun
 from evals.stats import Interval
@@ -216,6 +223,7 @@ def render_report(
     return template.render(
         run=run,
         reference=comparison.before if comparison else None,
+        provenance=provenance_changes(comparison.before.meta, run.meta) if comparison else [],
         metrics=metric_rows(run, comparison),
         chart=chart_html(history_chart(runs)),
         runs_count=len(runs),

@@ -10,7 +10,14 @@ from typer.testing import CliRunner
 
 import cli
 from assistant.errors import ConfigError, CoopError
-from evals.compare import compare_items, compare_runs, question_scores, regressions, word_diff
+from evals.compare import (
+    compare_items,
+    compare_runs,
+    provenance_changes,
+    question_scores,
+    regressions,
+    word_diff,
+)
 from evals.metrics import CitedPassage, ItemResult, summarize
 from evals.runs import RunMeta, SavedRun, list_runs, load_run, save_run
 from evals.stats import paired_difference, ratio_interval
@@ -300,3 +307,27 @@ def test_regressions_are_french_lines_for_the_chosen_metrics_only() -> None:
     assert line.startswith("hit_at_1 : 1.000 → 0.700, écart -0.300 (IC 95 % apparié [-0.")
     assert line.endswith("au-delà du bruit)")
     assert len(regressions(comparison, ["hit_at_1", "key_fact_coverage"])) == 2
+
+
+def test_provenance_changes_name_code_corpus_and_settings_not_paths() -> None:
+    before = RunMeta(
+        git_commit="aaaaaaaa11",
+        corpus={"code": "h1", "decret": "h2", "ancien": "h3"},
+        settings={"min_score": 0.47, "k": 5, "index_dir": "/a", "llm_api_key": None},
+    )
+    after = RunMeta(
+        git_commit="bbbbbbbb22",
+        git_dirty=True,
+        corpus={"code": "h1", "decret": "h2-bis", "nouveau": "h4"},
+        settings={"min_score": 0.5, "k": 5, "index_dir": "/b", "llm_api_key": "**********"},
+    )
+
+    assert provenance_changes(before, after) == [
+        "code : aaaaaaaa → bbbbbbbb",
+        "code : l'exécution récente avait des modifications non commitées",
+        "corpus, documents ajoutés : nouveau",
+        "corpus, documents retirés : ancien",
+        "corpus, documents modifiés : decret",
+        "réglage min_score : 0.47 → 0.5",
+    ]
+    assert provenance_changes(before, before) == []

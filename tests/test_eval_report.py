@@ -107,6 +107,8 @@ def test_coop_eval_compare_writes_the_report(runs: list[SavedRun], tmp_path: Pat
     assert result.exit_code == 1, result.output  # 10 new false refusals of 54: beyond noise
     html = report.read_text(encoding="utf-8")
     assert "régression réelle" in html
+    assert "<li>code : 2222222b → 3333333c</li>" in html
+    assert "code : 2222222b → 3333333c" in result.output
     assert "Les métriques au fil des exécutions enregistrées (3)" in html
 
 
