@@ -205,7 +205,7 @@ def _embedded(spec: dict[str, Any]) -> str:
         vega_version=alt.VEGA_VERSION,
         vegaembed_version=alt.VEGAEMBED_VERSION,
         vegalite_version=alt.VEGALITE_VERSION,
-        output_div="history-chart",
+        output_div="history-chart-vega",
         fullhtml=False,
     )
 
