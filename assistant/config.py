@@ -33,6 +33,7 @@ _Threshold = Annotated[float, Field(ge=0)]
 # Fitted on the dev set with ``coop eval --cv`` (cross-validated figures: docs/evaluation.md).
 SECONDARY_DISCOUNT = 0.06
 AUTHORITY_WEIGHT = 0.06
+SEMANTIC_WEIGHT = 0.0
 
 
 class Settings(BaseSettings):
@@ -73,6 +74,9 @@ class Settings(BaseSettings):
     """How much retrieval lowers secondary sources (ARS pages … press) against official texts."""
     authority_weight: _Share = AUTHORITY_WEIGHT
     """Sentence-choice bonus of a law in force over the lowest sources."""
+    semantic_weight: Annotated[float, Field(ge=0, le=5)] = SEMANTIC_WEIGHT
+    """Weight of a sentence's cosine with the question in sentence choice (0: off, and ingestion
+    does not embed the answer units; measured in docs/evaluation.md)."""
     backend: Backend = "extractive"
     retriever: RetrieverMode = "hybrid"
     llm_base_url: str = ""

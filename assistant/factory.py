@@ -10,6 +10,7 @@ from assistant.config import Backend, RetrieverMode, Settings
 from assistant.index.embedding import SentenceTransformerEmbedder
 from assistant.index.remote import ServiceEmbedder, model_prompts, service_model_id
 from assistant.index.store import ChromaStore, make_client
+from assistant.index.units import UnitVectorsFile, units_path
 from assistant.retrieve.hybrid import HybridRetriever
 from assistant.schema import Embedder, Generator
 
@@ -133,4 +134,6 @@ def build_assistant(
         min_coverage=settings.min_coverage,
         max_question_chars=settings.max_question_chars,
         authority_weight=settings.authority_weight,
+        units=UnitVectorsFile(units_path(settings.index_dir)),
+        semantic_weight=settings.semantic_weight,
     )

@@ -36,6 +36,7 @@ from assistant.errors import CorpusError, IndexWriteError
 from assistant.files import sha256_of
 from assistant.index.lexical import Bm25Index, load_or_build_lexical
 from assistant.index.store import ChromaStore, DocumentRecord, embed_key, make_client
+from assistant.index.units import refresh_unit_vectors, units_path
 from assistant.schema import Chunk, Embedder
 from ingest.fetch.sources import Source, load_catalogue
 from ingest.fetch.sync import find_document_file
@@ -86,6 +87,8 @@ class IngestReport:
     total_chunks: int = 0
     embedded_chunks: int = 0
     reused_vectors: int = 0
+    embedded_units: int = 0
+    """Answer units (sentences) embedded for sentence choice (see ``assistant.index.units``)."""
     orphans_purged: int = 0
     seconds: float = 0.0
     documents: int = 0
@@ -93,7 +96,8 @@ class IngestReport:
     pdf_warnings: dict[str, int] = field(default_factory=dict)
     """File name → number of warnings pypdf logged while reading it (malformed but readable)."""
     embedding_seconds: float = 0.0
-    """Time spent computing the ``embedded_chunks`` vectors (model loading included)."""
+    """Time spent computing the ``embedded_chunks`` and ``embedded_units`` vectors (model loading
+    included)."""
 
     @property
     def failures(self) -> list[DocumentOutcome]:
@@ -255,7 +259,7 @@ class Ingestor:
                     self._write(self._store.remove_document, doc_id)
                 report.outcomes.append(DocumentOutcome(doc_id, "removed"))
         report.orphans_purged = self._write(self._store.purge_orphans)
-        self.refresh_lexical()
+        self._refresh_units(self.refresh_lexical().chunks, report)
         served = self._store.documents()
         report.documents = len(served)
         report.total_chunks = sum(d.chunks for d in served.values())
@@ -660,6 +664,24 @@ class Ingestor:
             return action(*args, **kwargs)
         except ChromaError as err:
             raise _write_error(self._settings, err) from err
+
+    def _refresh_units(self, chunks: Sequence[Chunk], report: IngestReport) -> None:
+        """Embed the answer units of the served passages that have no vector yet.
+
+        Only when sentence choice uses them (``COOP_SEMANTIC_WEIGHT`` above 0).
+        """
+        if self._settings.semantic_weight <= 0:
+            return
+        started = time.perf_counter()
+
+        def count(units: int) -> None:
+            report.embedded_units = units
+
+        refresh_unit_vectors(
+            units_path(self._settings.index_dir), chunks, self._embedder, on_units=count
+        )
+        if report.embedded_units:
+            report.embedding_seconds += time.perf_counter() - started
 
     def remove(self, doc_ids: Sequence[str]) -> list[str]:
         """Drop these documents from the index now, then refresh BM25; returns those removed.

@@ -14,9 +14,10 @@ from assistant.answer import prompts
 from assistant.answer.answerability import missing_entities
 from assistant.answer.authority import divergence_notes
 from assistant.answer.checklist import build_checklist
-from assistant.answer.extractive import Extract, extract, weighted_query
-from assistant.config import AUTHORITY_WEIGHT
+from assistant.answer.extractive import Extract, Relevance, extract, weighted_query
+from assistant.config import AUTHORITY_WEIGHT, SEMANTIC_WEIGHT
 from assistant.errors import GenerationError, QuestionError
+from assistant.index.units import UnitVectorsFile
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
 from assistant.schema import Answer, Citation, Generator, Hit, Message
 from assistant.text.dates import FOLDED_MONTHS_PATTERN, long_french_date
@@ -293,6 +294,8 @@ class Assistant:
         max_question_chars: int = 2000,
         authority_weight: float = AUTHORITY_WEIGHT,
         check_entities: bool = True,
+        units: UnitVectorsFile | None = None,
+        semantic_weight: float = SEMANTIC_WEIGHT,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -302,6 +305,8 @@ class Assistant:
         self.max_question_chars = max_question_chars
         self.authority_weight = authority_weight
         self.check_entities = check_entities
+        self.units = units
+        self.semantic_weight = semantic_weight
 
     @property
     def backend(self) -> str:
@@ -325,7 +330,7 @@ class Assistant:
         started = time.perf_counter()
         question = clean_question(question, self.max_question_chars)
         query, context = self._standalone(question, history)
-        hits = self.retriever.search(query, k or self.k, filters)
+        hits, vector = self.retriever.search_with_vector(query, k or self.k, filters)
         retrieved = time.perf_counter()
         weights = weighted_query(question, context)
         # A follow-up adds to the conversation: what was already answered is not repeated.
@@ -339,6 +344,8 @@ class Assistant:
             prefer_in_force=asks_about_the_present(query),
             authority_weight=self.authority_weight,
             already_said=said,
+            relevance=self._relevance(vector),
+            semantic_weight=self.semantic_weight,
         )
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if looks_english(question) else ""
@@ -375,6 +382,13 @@ class Assistant:
             )
         timings["total_s"] = time.perf_counter() - started
         return finished
+
+    def _relevance(self, vector: Sequence[float]) -> Relevance | None:
+        """Cosine of answer units with the question vector, from the vectors stored at ingestion."""
+        held = self.units.current() if self.units is not None else None
+        if held is None or held.model_id != self.retriever.embedder.model_id:
+            return None
+        return lambda texts: held.similarities(vector, texts)
 
     def _standalone(self, question: str, history: Sequence[Message]) -> tuple[str, str]:
         if not history or self.generator is None:

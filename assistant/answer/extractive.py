@@ -35,6 +35,8 @@ _NEXT_BONUS = 0.1
 _SUPERSEDED_PENALTY = 0.3
 
 Idf = Callable[[str], float]
+Relevance = Callable[[Sequence[str]], Sequence[float | None]]
+"""Semantic relevance of answer units to the question (cosine; None when not computed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,8 @@ def extract(
     prefer_in_force: bool = False,
     authority_weight: float = AUTHORITY_WEIGHT,
     already_said: str = "",
+    relevance: Relevance | None = None,
+    semantic_weight: float = 0.0,
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
 
@@ -93,11 +97,14 @@ def extract(
     ``boost`` adds a bonus to sentences of the kind the question asks for; ``prefer_in_force``
     (a question about the rule now) lowers sentences of superseded texts. Sentences found in
     ``already_said`` (the previous answers of a conversation) are not said again.
+    ``relevance`` gives each sentence's cosine with the question (vectors computed at
+    ingestion), added with ``semantic_weight`` to its lexical coverage.
     """
     titles = [_title_tokens(hit.chunk.title) for hit in hits]
     candidates = _candidates(hits, titles, already_said)
     if not candidates:
         return Extract([], 0.0)
+    semantic = _semantic_scores(candidates, relevance, semantic_weight)
 
     def score(sentence: Sentence) -> float:
         hit = hits[sentence.passage]
@@ -113,6 +120,7 @@ def extract(
             + lead
             + authority_bonus(hit.chunk, authority_weight)
             + typed
+            + semantic[(sentence.passage, sentence.position)]
         )
 
     scores = {(s.passage, s.position): score(s) for s in candidates}
@@ -188,6 +196,26 @@ def _candidates(
         said = _flat(already_said)
         candidates = [s for s in candidates if _flat(s.text) not in said]
     return candidates
+
+
+def _semantic_scores(
+    candidates: Sequence[Sentence], relevance: Relevance | None, weight: float
+) -> dict[tuple[int, int], float]:
+    """Weighted cosine of each candidate with the question, less the best candidate's.
+
+    Relative to the best, the term only reorders sentences: it never lifts every score alike,
+    which would let weaker sentences pass the cut at a share of the best. A unit without a
+    stored vector counts as the average of the others.
+    """
+    cosines = relevance([s.text for s in candidates]) if relevance and weight else []
+    known = [c for c in cosines if c is not None]
+    if not known:
+        return {(s.passage, s.position): 0.0 for s in candidates}
+    best, average = max(known), sum(known) / len(known)
+    return {
+        (s.passage, s.position): weight * ((average if cosine is None else cosine) - best)
+        for s, cosine in zip(candidates, cosines, strict=True)
+    }
 
 
 def _flat(text: str) -> str:

@@ -161,6 +161,12 @@ class HybridRetriever:
 
     def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[Hit]:
         """Best ``k`` passages, exact article references first, near-duplicates collapsed."""
+        return self.search_with_vector(query, k, filters)[0]
+
+    def search_with_vector(
+        self, query: str, k: int, filters: SearchFilters | None = None
+    ) -> tuple[list[Hit], list[float]]:
+        """``search``, and the query vector it computed (sentence choice reuses it)."""
         filters = filters or SearchFilters()
         self._refresh_lexical()
         vector = self.embedder.embed_query(query)
@@ -189,7 +195,7 @@ class HybridRetriever:
         hits = _collapse_duplicates(hits, 3 * k)  # room for versions in force and diversity
         hits = self._current_versions_first(query, hits, filters)
         hits = diversify(hits, k, self.per_document)
-        return self._with_dense_scores(vector, hits)
+        return self._with_dense_scores(vector, hits), vector
 
     def _current_versions_first(
         self, query: str, hits: list[Hit], filters: SearchFilters
