@@ -27,9 +27,10 @@ def bench(
         str,
         typer.Option(
             help="Parties à mesurer : ingest,query,scale,concurrency,dtype (float32 contre "
-            "bfloat16),service (indexation par un service d'embedding local contre le modèle)."
+            "bfloat16),service (indexation par un service d'embedding local contre le modèle),"
+            "startup (coop --help et coop ask à froid contre le modèle seul)."
         ),
-    ] = "ingest,query,scale,concurrency,dtype,service",
+    ] = "ingest,query,scale,concurrency,dtype,service,startup",
     scale: Annotated[
         str | None,
         typer.Option(

@@ -10,7 +10,7 @@ from assistant.schema import Embedder
 from evals.stats import percentile
 
 EmbedderFactory = Callable[[], Embedder]
-SECTIONS = ("ingest", "query", "scale", "concurrency", "dtype", "service")
+SECTIONS = ("ingest", "query", "scale", "concurrency", "dtype", "service", "startup")
 
 
 @dataclass(frozen=True, slots=True)

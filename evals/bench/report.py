@@ -13,6 +13,7 @@ from evals.bench.ingest import IngestBench
 from evals.bench.query import QueryBench
 from evals.bench.scale import ScalePoint
 from evals.bench.service import ServiceBench
+from evals.bench.startup import StartupBench
 
 Table = tuple[str, list[str], list[list[str]]]
 
@@ -28,6 +29,7 @@ class BenchReport:
     concurrency: list[ConcurrencyPoint] = field(default_factory=list)
     dtype: DtypeBench | None = None
     service: ServiceBench | None = None
+    startup: StartupBench | None = None
     notes: list[str] = field(default_factory=list)
     """Sections that could not be measured, and why (French)."""
 
@@ -50,6 +52,8 @@ class BenchReport:
             out.append(_dtype_table(self.dtype))
         if self.service:
             out.append(_service_table(self.service))
+        if self.startup:
+            out.append(_startup_table(self.startup))
         return out
 
 
@@ -154,4 +158,15 @@ def _service_table(s: ServiceBench) -> Table:
         ["cosinus local ↔ service min", f"{s.cosine_min:.4f}"],
     ]
     title = "Service d'embedding (boucle locale, même modèle ; documents un par un, en alternance)"
+    return title, ["mesure", "valeur"], rows
+
+
+def _startup_table(s: StartupBench) -> Table:
+    rows = [
+        ["coop --help (objectif ≤ 0,5 s)", f"{s.help_s:.2f} s"],
+        ["chargement du modèle + embedding d'une question", f"{s.model_and_question_s:.1f} s"],
+        ["coop ask à froid", f"{s.cold_ask_s:.1f} s"],
+        ["rapport ask à froid / modèle seul (objectif ≤ 1,3)", f"{s.cold_ask_vs_model:.2f}"],
+    ]
+    title = f"Démarrage (processus neufs, meilleur de {s.runs})"
     return title, ["mesure", "valeur"], rows

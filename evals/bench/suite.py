@@ -17,6 +17,7 @@ from evals.bench.query import run_query_bench
 from evals.bench.report import BenchReport
 from evals.bench.scale import run_scale_bench
 from evals.bench.service import Vectors, run_service_bench
+from evals.bench.startup import run_startup_bench
 from evals.cases import EvalCase
 
 
@@ -58,6 +59,8 @@ def run_bench(
     if "concurrency" in options.sections:
         report.concurrency = run_concurrency_bench(settings, embedder, factory, cases, options)
     _model_sections(report, settings, options, local or _local_factory(settings), workdir)
+    if "startup" in options.sections:
+        report.startup = run_startup_bench(cases[0].question)
     return report
 
 
