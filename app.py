@@ -14,7 +14,7 @@ import streamlit as st
 from assistant import Assistant, Settings, build_assistant
 from assistant.present import chat as chat_ui
 from assistant.present import widgets
-from assistant.present.chat import ChatState, CorpusOverview, FilterChoices
+from assistant.present.chat import ChatState
 from assistant.present.feedback import FeedbackStore
 from assistant.present.rendering import escape_markdown
 
@@ -42,55 +42,24 @@ def _open() -> tuple[Settings, Assistant] | None:
         return None
 
 
-def _sidebar(assistant: Assistant, state: ChatState, overview: CorpusOverview) -> FilterChoices:
-    with st.sidebar:
-        st.header("Textes indexés")
-        st.markdown(chat_ui.overview_markdown(overview))
-        with st.expander("Liste des documents"):
-            st.markdown("\n".join(overview.lines))
-        st.header("Filtres")
-        kinds = st.multiselect(
-            "Type de document",
-            overview.kinds,
-            format_func=chat_ui.kind_label,
-            placeholder="Tous les types",
-            key="filter_kinds",
+def _question_bar(assistant: Assistant, busy: bool) -> tuple[str | None, bool]:
+    """The question field, its length limit, and the checklist mode next to it."""
+    with st.bottom:
+        typed = st.chat_input(
+            "Votre question…", key="question", submit_mode="disable", disabled=busy
         )
-        doc_id = st.selectbox(
-            "Document",
-            ["", *overview.titles],
-            format_func=lambda d: overview.titles.get(d, "Tous les documents"),
-            key="filter_doc",
-        )
-        in_force = st.checkbox("Textes en vigueur uniquement", key="filter_in_force")
-        since = st.text_input(
-            "Textes datés à partir du",
-            placeholder="AAAA-MM-JJ",
-            key="filter_since",
-            help="Au format AAAA-MM-JJ, par exemple 2024-02-01 (comme `coop ask --since`).",
-        )
-        k = st.slider("Passages consultés", 1, chat_ui.MAX_PASSAGES, assistant.k, key="filter_k")
-        st.toggle(
+        limit, mode = st.columns([3, 2], vertical_alignment="center")
+        limit.caption(chat_ui.limit_caption(assistant.max_question_chars))
+        checklist = mode.toggle(
             "Liste de vérification",
             key="show_checklist",
-            help="Sous chaque réponse : conditions, pièces à fournir, étapes et délais trouvés "
-            "dans les passages, chacun avec sa source.",
+            help=chat_ui.CHECKLIST_HELP,
+            disabled=busy,
         )
-        st.caption(chat_ui.backend_caption(assistant))
-        st.header("Conversation")
-        st.button("Nouvelle conversation", on_click=state.reset, icon=":material/restart_alt:")
-        if state.answers():
-            st.download_button(
-                "Exporter la conversation (Markdown)",
-                chat_ui.export_markdown(state),
-                file_name="conversation-protocoles-cooperation.md",
-                mime="text/markdown",
-                icon=":material/download:",
-            )
-    return FilterChoices(tuple(kinds), doc_id or "", in_force, since, k)
+    return typed, checklist
 
 
-def _first_screen(state: ChatState) -> None:
+def _first_screen(state: ChatState, busy: bool) -> None:
     st.markdown(chat_ui.INTRO)
     st.markdown("**Exemples de questions**")
     for number, question in enumerate(chat_ui.EXAMPLE_QUESTIONS):
@@ -100,13 +69,18 @@ def _first_screen(state: ChatState) -> None:
             on_click=setattr,
             args=(state, "pending", question),
             width="stretch",
+            disabled=busy,
         )
 
 
 def main() -> None:
-    """One run of the page: sidebar, first screen or conversation, then the new question."""
+    """One run of the page: sidebar, first screen or conversation, then the new question.
+
+    While a question is answered every control is disabled; the page is then drawn again.
+    """
     st.set_page_config(page_title="Protocoles de coopération", page_icon="🩺")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    st.html(chat_ui.PAGE_HEAD, unsafe_allow_javascript=True)
     st.title(chat_ui.TITLE)
     if (opened := _open()) is None:
         st.stop()
@@ -114,13 +88,14 @@ def main() -> None:
     settings, assistant = opened
     state: ChatState = st.session_state.setdefault("chat", ChatState())
     store = FeedbackStore(settings.feedback_db)
+    typed, checklist = _question_bar(assistant, busy=bool(state.pending))
+    question = chat_ui.next_question(state, typed)
     updates = chat_ui.update_dates(settings)
     overview = chat_ui.corpus_overview(chat_ui.indexed_documents(assistant), updates)
-    search = chat_ui.checked_search(_sidebar(assistant, state, overview), overview)
-    checklist = bool(st.session_state.get("show_checklist"))
-    question = chat_ui.next_question(state, st.chat_input("Votre question…"))
-    if not state.turns and not question:
-        _first_screen(state)
+    choices = widgets.sidebar(assistant, state, overview, busy=bool(question))
+    search = chat_ui.checked_search(choices, overview)
+    if not state.turns:
+        _first_screen(state, busy=bool(question))
     if search.error:
         st.error(escape_markdown(search.error), icon=":material/filter_alt_off:")
     elif restriction := chat_ui.filters_caption(search.filters, overview.titles):
@@ -133,10 +108,9 @@ def main() -> None:
     if question:
         with st.chat_message("user"):
             st.markdown(chat_ui.question_markdown(question, assistant.max_question_chars))
-        with st.chat_message("assistant"):
-            with st.spinner("Recherche dans les textes…"):
-                turn = chat_ui.answer_turn(assistant, state, question, search, checklist)
-            widgets.show_answer(turn, state, store, updates, checklist)
+        with st.chat_message("assistant"), st.spinner(chat_ui.WORKING):
+            chat_ui.answer_turn(assistant, state, question, search, checklist)
+        st.rerun()  # the answer is drawn with the controls enabled again
 
 
 if __name__ == "__main__":

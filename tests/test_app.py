@@ -77,14 +77,22 @@ def test_answer_with_numbered_citations_and_sources(
     assert plain(user.markdown[0].value) == ARTICLE_QUESTION
     assert reply.name == "assistant"
     assert "autorisés par arrêté des ministres" in reply.markdown[0].value
-    assert "[1]" in plain(reply.markdown[0].value)
-    sources = reply.expander[0]
-    assert sources.label.startswith("Sources (")
-    first = sources.markdown[0].value
-    assert "Code de la santé publique" in plain(first)
-    assert ":orange-background[" in first  # the quoted sentence highlighted in the passage
+    # Each [n] links to its source card, shown open under the answer.
+    assert "[\\[1\\]](#source-0-1)" in reply.markdown[0].value
+    assert reply.markdown[1].value.startswith("**Sources de la réponse (")
+    heading = reply.subheader[0]
+    assert heading.anchor == "source-0-1"
+    assert plain(heading.value).startswith("[1] Code de la santé publique")
+    first = reply.markdown[2].value
+    for fact in ("Document", "Article ou section", "Date", "Autorité", "Statut"):
+        assert f"**{fact} :**" in first
+    assert ":yellow-background[" in first  # the quoted sentence highlighted in the passage
     assert f"(<{CODE.url}>)" in first  # official link
-    assert reply.caption[0].value.startswith("Réponse en ")
+    # Copy: the answer as text with its sources, in a code block (Streamlit's copy button).
+    copy = reply.expander[0]
+    assert copy.label == "Copier la réponse (texte et sources)"
+    assert "Sources :\n[1] " in copy.code[0].value and CODE.url in copy.code[0].value
+    assert any(c.value.startswith("Réponse en ") for c in reply.caption)
     # The first screen is gone once the conversation has started.
     assert not [b for b in at.button if b.key and b.key.startswith("example-")]
 
@@ -252,7 +260,9 @@ def test_document_text_is_escaped(
     assert not re.search(r"(?<!\\)<", shown)  # every "<" of the documents is escaped
     assert "\\<img src\\=x onerror\\=alert\\(1\\)\\>" in shown
     assert "](https://evil" not in shown and "\\$x\\$" in shown
-    assert "javascript" not in at.chat_message[1].expander[0].markdown[0].value
+    card = "\n".join(m.value for m in at.chat_message[1].markdown)
+    assert "javascript" not in card
+    assert "Lien officiel non disponible" in card
 
 
 def test_checklist_toggle_badges_and_update_dates(
@@ -275,21 +285,26 @@ def test_checklist_toggle_badges_and_update_dates(
 
     assert not at.exception
     reply = at.chat_message[1]
-    checklist, sources = reply.expander[0], reply.expander[1]
-    assert checklist.label == "Liste de vérification"
-    items = plain(checklist.markdown[0].value)
+    marks = [m.value for m in reply.markdown]
+    assert marks.index("**Liste de vérification**") > marks.index(
+        next(m for m in marks if m.startswith("**Sources de la réponse ("))
+    )
+    items = marks[marks.index("**Liste de vérification**") + 1]
     assert "**Étapes**" in items
-    assert re.search(r"^- .+ \[\d\]$", items, re.MULTILINE)
-    assert sources.label.startswith("Sources (")
-    first = sources.markdown[0].value
-    assert "-badge[niveau " in first
-    assert "mis à jour le 10/02/2026" in plain(first)
+    # The checklist numbers its own sources from [1], each linked to its own card.
+    assert re.search(r"^- .+ \[\\\[1\\\]\]\(#check-0-1\)$", items, re.MULTILINE)
+    anchors = [h.anchor for h in reply.subheader]
+    assert "source-0-1" in anchors and "check-0-1" in anchors
+    cards = "\n".join(marks)
+    assert "-badge[niveau " in cards
+    assert "mis à jour le 10/02/2026" in plain(cards)
     sidebar = "\n".join(m.value for m in at.sidebar.expander[0].markdown)
     assert "mis à jour le 10/02/2026" in plain(sidebar)
 
     # Toggled off: no checklist under the answer.
     at.toggle(key="show_checklist").set_value(False).run()
-    assert [e.label for e in at.chat_message[1].expander][0].startswith("Sources (")
+    assert "**Liste de vérification**" not in [m.value for m in at.chat_message[1].markdown]
+    assert not [h for h in at.chat_message[1].subheader if h.anchor.startswith("check-")]
 
 
 @pytest.mark.parametrize("injected", [False, True])
@@ -347,3 +362,40 @@ def test_blank_question_adds_no_bubble_and_too_long_one_is_explained(
     user, reply = at.chat_message
     assert plain(reply.error[0].value) == turn.error
     assert len(user.markdown[0].value) < 2200  # only its beginning is shown back
+
+
+def test_follow_up_about_a_local_protocol_adds_without_repeating(
+    shared_assistant: Assistant, feedback_db: Path
+) -> None:
+    first_question, follow_up = "Comment déclarer un protocole local ?", "Et qui doit le valider ?"
+    at = ask(ask(start(shared_assistant), first_question), follow_up)
+
+    assert not at.exception
+    first, second = (turn.answer for turn in chat(at).turns)
+    assert first is not None and second is not None
+    # The same standalone question as `coop ask --history "Comment déclarer…"`.
+    cli_way = shared_assistant.ask(follow_up, [Message("user", first_question)])
+    assert second.standalone_question == cli_way.standalone_question
+    assert first_question in second.standalone_question
+    # Never the previous answer again, word for word or sentence by sentence.
+    assert second.text != first.text
+    said, again = ({_sentence(s) for s in a.text.splitlines()} for a in (first, second))
+    assert not (said & again) - {"", "Les textes précisent aussi :"}
+
+
+def test_question_bar_shows_the_limit_and_the_checklist_mode(
+    shared_assistant: Assistant, feedback_db: Path
+) -> None:
+    at = start(shared_assistant)
+    assert any(c.value == "Question de 2\u202f000 caractères au plus." for c in at.caption)
+    assert at.toggle(key="show_checklist").label == "Liste de vérification"
+    assert "Passages consultés" not in [s.label for s in at.sidebar.slider]
+    # A question being answered (an example was clicked): examples and filters are disabled.
+    chat_state = ChatState()
+    chat_state.pending = EXAMPLE_QUESTIONS[0]
+    at.session_state["chat"] = chat_state
+    at = at.run()
+    assert not at.exception
+    assert len(chat(at).turns) == 1  # answered, then the page was drawn again
+    assert not [b for b in at.button if b.key and b.key.startswith("example-")]
+    assert not at.sidebar.slider[0].disabled

@@ -10,6 +10,9 @@ import pytest
 from assistant.answer.checklist import EMPTY_CHECKLIST, build_checklist
 from assistant.index.store import DocumentRecord
 from assistant.present.chat import (
+    NO_LINK,
+    NO_URL_REASON,
+    UNSAFE_URL_REASON,
     ChatState,
     answer_markdown,
     apply_rating,
@@ -122,7 +125,7 @@ def test_link_markdown() -> None:
 def test_highlight_marks_the_quoted_sentence_inside_the_passage() -> None:
     shown = highlight_markdown(PASSAGE, CITATION.quote)
 
-    highlighted = re.findall(r":orange-background\[(.*?)(?<!\\)\]", shown)
+    highlighted = re.findall(r":yellow-background\[(.*?)(?<!\\)\]", shown)
     assert [plain(h) for h in highlighted] == [" ".join(CITATION.quote.split())]
     assert plain(shown).startswith("Article L. 4011-3 Les protocoles nationaux")
 
@@ -130,19 +133,19 @@ def test_highlight_marks_the_quoted_sentence_inside_the_passage() -> None:
 def test_highlight_matches_a_shortened_sentence_by_its_start() -> None:
     quote = "Les protocoles nationaux sont autorisés par […]"
     shown = highlight_markdown(PASSAGE, quote)
-    assert ":orange-background[Les protocoles nationaux sont autorisés par]" in shown
+    assert ":yellow-background[Les protocoles nationaux sont autorisés par]" in shown
 
 
 def test_highlight_escapes_markup_inside_and_outside_the_mark() -> None:
     passage = "Avant <b>gras</b>. La phrase [citée](javascript:x) ici. Après $1$."
     shown = highlight_markdown(passage, "La phrase [citée](javascript:x) ici.")
-    assert not re.search(r"(?<!\\)[<\[$(]", shown.replace(":orange-background[", ""))
-    assert plain(shown.replace(":orange-background[", "").replace("\\.]", "\\.")) == passage
+    assert not re.search(r"(?<!\\)[<\[$(]", shown.replace(":yellow-background[", ""))
+    assert plain(shown.replace(":yellow-background[", "").replace("\\.]", "\\.")) == passage
 
 
 def test_highlight_without_match_shows_the_quote_alone() -> None:
     assert highlight_markdown("Autre texte.", "Citation absente du passage.") == (
-        r":orange-background[Citation absente du passage\.]"
+        r":yellow-background[Citation absente du passage\.]"
     )
     assert highlight_markdown("Texte *seul*.", "") == r"Texte \*seul\*\."
 
@@ -276,29 +279,74 @@ def test_passage_of_finds_the_quoted_chunk() -> None:
 def test_source_view_has_everything_a_reader_checks() -> None:
     view = source_view(CITATION, [HIT])
 
-    assert plain(view.heading) == "**[1] Code de la santé publique**"
-    assert plain(view.details) == "Code · 21/05/2023 · Article L. 4011-3, p. 2"
-    assert ":orange-background[Les professionnels qui souhaitent" in view.passage
+    assert plain(view.heading) == "[1] Code de la santé publique"
+    assert view.anchor == "source-1"
+    assert [plain(f) for f in view.facts] == [
+        "**Document :** Code",
+        "**Article ou section :** Article L. 4011-3, p. 2",
+        "**Date :** 21/05/2023",
+        "**Autorité :** texte officiel (niveau 1 · loi ou code)",
+        "**Statut :** en vigueur",
+    ]
+    assert ":yellow-background[Les professionnels qui souhaitent" in view.passage
     assert view.link == f"[Texte officiel ↗](<{CITATION.url}>)"
     block = view.markdown()
-    assert block.index(view.heading) < block.index("> ") < block.index(view.link)
+    assert block.index(view.facts[0]) < block.index("**Passage cité :**") < block.index(view.link)
+    assert "> " not in block  # no faded block quote: the passage keeps the text's contrast
 
 
 def test_source_view_shortens_a_sentence_used_as_section() -> None:
     section = "En l'absence de protocole national existant sur certaines thématiques, il est " * 2
     view = source_view(replace(CITATION, section=section.strip(), page=0), [])
-    location = plain(view.details).split(" · ")[-1]
+    location = plain(view.facts[1]).removeprefix("**Article ou section :** ")
     assert location.startswith("En l'absence de protocole national")
     assert location.endswith(" …") and len(location) <= 82
 
 
-def test_source_view_shows_historical_status_and_no_unsafe_link() -> None:
+def test_source_view_shows_historical_status_and_says_why_there_is_no_link() -> None:
     old = Citation(2, "old", "Ancien texte", "", 0, "javascript:x", "Texte ancien.", "historique",
                    "2009-07-23", "historique")  # fmt: skip
-    view = source_view(old, [])
-    assert plain(view.details) == "Historique · 23/07/2009 · historique"
-    assert view.link == ""
+    view = source_view(old, [], prefix="check-4")
+    assert plain(view.details) == (
+        "Historique · 23/07/2009 · document historique (niveau 7 · document historique) · "
+        "historique : ce texte n'est plus en vigueur"
+    )
+    assert view.anchor == "check-4-2"
+    assert plain(view.link) == f"{NO_LINK} : {UNSAFE_URL_REASON}."
     assert "javascript" not in view.markdown()
+    no_url = source_view(replace(old, url=""), [])
+    assert plain(no_url.link) == f"{NO_LINK} : {NO_URL_REASON}."
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "authority", "status_text"),
+    [
+        ("page-ars", "information", "page d'une ARS (niveau 5", "page d'information"),
+        ("presse", "", "presse, source non officielle (niveau 8", "non précisé"),
+        (
+            "decret",
+            "en vigueur (à vérifier)",
+            "texte officiel (niveau 2",
+            "en vigueur (à vérifier)",
+        ),
+    ],
+)
+def test_source_card_says_authority_and_status_in_words(
+    kind: str, status: str, authority: str, status_text: str
+) -> None:
+    view = source_view(replace(CITATION, kind=kind, status=status, section=""), [])
+    facts = dict(plain(f).removeprefix("**").split(" :** ") for f in view.facts)
+    assert facts["Autorité"].startswith(authority)
+    assert facts["Statut"].startswith(status_text)
+
+
+def test_citation_markers_link_to_their_cards() -> None:
+    text = "Le directeur valide [1]. Voir aussi [2] et [9]."
+    shown = answer_markdown(answer(text=text), "source-3")
+    assert r"valide [\[1\]](#source-3-1)\." in shown
+    assert r"[\[2\]](#source-3-2)" not in shown  # no card for a number the answer lacks
+    assert r"\[9\]" in shown
+    assert answer_markdown(answer(text=text)) == escape_markdown(text)
 
 
 def test_answer_markdown_keeps_the_answer_list_and_escapes_the_rest() -> None:
@@ -373,8 +421,7 @@ def test_source_view_shows_authority_badge_and_update_date() -> None:
     view = source_view(CITATION, [HIT], "2026-02-10T14:30:00+00:00")
     assert view.badge == r":green-badge[niveau 1 · loi ou code]"
     assert plain(view.details).endswith(" · mis à jour le 10/02/2026")
-    heading_line = view.markdown().split("\n")[0]
-    assert heading_line.startswith(view.heading) and view.badge in heading_line
+    assert view.markdown().split("\n")[0] == view.badge
     old = replace(CITATION, kind="arrete", status="historique", section="Article 2")
     badge = source_view(old, []).badge
     assert badge == r":blue-badge[niveau 3 · arrêté] :red-badge[historique]"
@@ -402,10 +449,11 @@ def test_checklist_markdown_escapes_items_and_cites_them() -> None:
     markdown = checklist_markdown(checklist)
     assert markdown.startswith("**Pièces à fournir**\n\n- ")
     assert r"\[1\]" in markdown
+    assert r"[\[1\]](#check-7-1)" in checklist_markdown(checklist, "check-7")
     assert r"    - le nom des \*professionnels\*" in markdown
     assert r"l\'attestation de \[formation\]" in markdown
-    [view] = checklist_sources(checklist, answer.passages, {"csp": "2026-02-10"})
-    assert view.heading.startswith(r"**\[1\]")
+    [view] = checklist_sources(checklist, answer.passages, {"csp": "2026-02-10"}, "check-7")
+    assert view.heading.startswith(r"\[1\]") and view.anchor == "check-7-1"
     assert "mis à jour le 10/02/2026" in plain(view.details)
     empty = build_checklist(Answer("Q ?", "Je ne trouve pas.", [], True, []))
     assert checklist_markdown(empty) == escape_markdown(EMPTY_CHECKLIST)

@@ -9,8 +9,9 @@ assistant's retriever, index and settings only through the functions of this mod
 from __future__ import annotations
 
 import logging
+import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,6 +26,7 @@ from assistant.options import check_doc, check_k, check_kind, parse_since
 from assistant.present.feedback import FeedbackStore, Rating
 from assistant.present.rendering import (
     KIND_LABELS,
+    answer_to_text,
     checklist_citations,
     citation_location,
     conversation_to_markdown,
@@ -76,6 +78,41 @@ UNEXPECTED_ERROR = (
 )
 
 _MAX_LOCATION_CHARS = 80
+
+PASSAGES_LABEL = "Nombre d'extraits de textes à lire"
+PASSAGES_HELP = (
+    "L'assistant lit ce nombre d'extraits des textes indexés, les plus proches de la question, "
+    "avant de répondre (comme `coop ask --k`)."
+)
+CHECKLIST_HELP = (
+    "Sous chaque réponse : conditions à remplir, pièces à fournir, étapes et délais trouvés dans "
+    "les textes, chacun avec sa source."
+)
+WORKING = "Recherche dans les textes, puis rédaction de la réponse…"
+
+# Put in the page head by ``app.py`` (``st.html``): Streamlit gives no setting for these.
+# - the page is in French (``lang``) and its skip link says so in French;
+# - on a narrow screen the avatars are hidden, so the answer takes the full width;
+# - the page opens at its top (the question field's focus must not scroll it).
+PAGE_HEAD = """
+<style>
+@media (max-width: 640px) {
+  [data-testid="stChatMessageAvatarUser"], [data-testid="stChatMessageAvatarAssistant"],
+  [data-testid="stChatMessageAvatarCustom"] { display: none; }
+}
+</style>
+<script>
+document.documentElement.lang = "fr";
+const skip = document.querySelector('[data-testid="stSkipToContent"]');
+if (skip) { skip.textContent = "Aller au contenu principal"; }
+</script>
+"""
+
+
+def limit_caption(max_chars: int) -> str:
+    """The length limit shown under the question field ('2 000 caractères au plus')."""
+    return f"Question de {max_chars:,} caractères au plus.".replace(",", "\u202f")
+
 
 REFUSAL_TITLE = "Pas de réponse dans les textes"
 
@@ -375,21 +412,78 @@ def backend_caption(assistant: Assistant) -> str:
 # -- answers -------------------------------------------------------------------------------------
 
 
+NO_LINK = "Lien officiel non disponible"
+NO_URL_REASON = "le catalogue des sources n'indique pas d'adresse vérifiée pour ce document"
+UNSAFE_URL_REASON = "l'adresse enregistrée n'est pas un lien web sûr"
+
+# The family of a source in words, before its rank in the hierarchy of norms.
+_AUTHORITY_WORDS = {
+    "code": "texte officiel",
+    "loi": "texte officiel",
+    "decret": "texte officiel",
+    "arrete": "texte officiel",
+    "instruction": "document officiel du ministère",
+    "faq": "document officiel du ministère",
+    "ami": "document officiel du ministère",
+    "communique": "communiqué du ministère",
+    "page-ars": "page d'une ARS",
+    "presentation": "présentation d'une ARS",
+    "page": "page web d'information",
+    "historique": "document historique",
+    "presse": "presse, source non officielle",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class SourceView:
-    """One numbered source, as escaped Markdown pieces."""
+    """One numbered source card, as escaped Markdown pieces.
 
+    ``anchor`` is the id the answer's ``[n]`` links to (the card's heading carries it).
+    """
+
+    anchor: str
     heading: str
-    details: str
+    facts: tuple[str, ...]
     passage: str
     link: str
     badge: str = ""
 
+    @property
+    def details(self) -> str:
+        """The facts on one line (document kind, place, date, authority, status…)."""
+        return " · ".join(fact.split(":** ", 1)[-1] for fact in self.facts)
+
     def markdown(self) -> str:
-        """The source as one Markdown block: heading, badge, details, quoted passage, link."""
-        heading = self.heading + (f" {self.badge}" if self.badge else "")
-        heading += f"  \n:gray[{self.details}]" if self.details else ""
-        return "\n\n".join(part for part in (heading, f"> {self.passage}", self.link) if part)
+        """The card's body: badges, one line per fact, the quoted passage, the link."""
+        facts = "  \n".join(self.facts)
+        passage = f"**Passage cité :** {self.passage}" if self.passage else ""
+        return "\n\n".join(p for p in (self.badge, facts, passage, self.link) if p)
+
+
+def authority_words(citation: Citation) -> str:
+    """'texte officiel (niveau 1 · loi ou code)': the family of the source, then its rank."""
+    family = _AUTHORITY_WORDS.get(citation.kind, "source non classée")
+    return f"{family} ({authority_of(citation.kind, citation.section).badge})"
+
+
+def status_words(status: str) -> str:
+    """The status of a source in words: in force, historical, or an information page."""
+    lowered = status.strip().lower()
+    if not lowered:
+        return "non précisé"
+    if lowered.startswith("historique"):
+        return "historique : ce texte n'est plus en vigueur"
+    if lowered.startswith("information"):
+        return "page d'information (pas un texte qui crée des règles)"
+    return status.strip()
+
+
+def official_link(url: str) -> str:
+    """The official link, or « Lien officiel non disponible » with the reason."""
+    if link := link_markdown("Texte officiel ↗", url):
+        return link
+    reason = UNSAFE_URL_REASON if url.strip() else NO_URL_REASON
+    return f"{NO_LINK} : {escape_markdown(reason)}."
 
 
 def passage_of(citation: Citation, hits: Sequence[Hit]) -> str:
@@ -422,33 +516,65 @@ def authority_badge_markdown(citation: Citation) -> str:
     return badge
 
 
-def source_view(citation: Citation, hits: Sequence[Hit], updated_at: str = "") -> SourceView:
-    """Title, authority badge, kind, date, location, sync date, highlighted passage, link."""
-    details = [kind_label(citation.kind)] if citation.kind else []
-    if citation.date:
-        details.append(french_date(citation.date))
+def source_anchor(prefix: str, n: int) -> str:
+    """Id of the card of source ``n`` in a list of sources (``prefix`` names the list)."""
+    return f"{prefix}-{n}"
+
+
+def source_view(
+    citation: Citation, hits: Sequence[Hit], updated_at: str = "", prefix: str = "source"
+) -> SourceView:
+    """The card of a source: document, place, date, authority, status, passage and link."""
+    facts = [f"Document : {kind_label(citation.kind)}"] if citation.kind else []
     location = citation_location(citation)
     if len(location) > _MAX_LOCATION_CHARS:
         # Web pages have no articles: their "section" can be a whole first sentence.
         location = location[:_MAX_LOCATION_CHARS].rsplit(" ", 1)[0] + " …"
     if location:
-        details.append(location)
-    if citation.status and not is_in_force(citation.status):
-        details.append(citation.status)
+        facts.append(f"Article ou section : {location}")
+    if citation.date:
+        facts.append(f"Date : {french_date(citation.date)}")
+    facts.append(f"Autorité : {authority_words(citation)}")
+    facts.append(f"Statut : {status_words(citation.status)}")
     if updated_at:
-        details.append(updated_caption(updated_at))
+        facts.append(f"Copie locale : {updated_caption(updated_at)}")
     passage = passage_of(citation, hits) or citation.quote
     return SourceView(
-        heading=f"**\\[{citation.n}\\] {escape_markdown(citation.title)}**",
-        details=" · ".join(escape_markdown(d) for d in details),
+        anchor=source_anchor(prefix, citation.n),
+        heading=f"\\[{citation.n}\\] {escape_markdown(citation.title)}",
+        facts=tuple(_fact_markdown(fact) for fact in facts),
         passage=highlight_markdown(passage, citation.quote),
-        link=link_markdown("Texte officiel ↗", citation.url),
+        link=official_link(citation.url),
         badge=authority_badge_markdown(citation),
     )
 
 
-def checklist_markdown(checklist: Checklist) -> str:
-    """The checklist as escaped Markdown: one heading per category, "[n]" after each item."""
+def _fact_markdown(fact: str) -> str:
+    label, _, value = fact.partition(" : ")
+    return f"**{escape_markdown(label)} :** {escape_markdown(value)}"
+
+
+def linked_citations(markdown: str, prefix: str, numbers: Iterable[int]) -> str:
+    """Escaped Markdown whose escaped "[n]" markers link to the cards ``#prefix-n`` (known n)."""
+    known = set(numbers)
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in known:
+            return match.group(0)
+        return f"[\\[{n}\\]](#{source_anchor(prefix, n)})"
+
+    return _ESCAPED_MARKER.sub(link, markdown)
+
+
+_ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")
+
+
+def checklist_markdown(checklist: Checklist, prefix: str = "") -> str:
+    """The checklist as escaped Markdown: one heading per category, "[n]" after each item.
+
+    With ``prefix``, each "[n]" links to the card ``#prefix-n`` of ``checklist_sources``.
+    """
     if checklist.empty:
         return "\n\n".join(escape_markdown(note) for note in checklist.notes)
     blocks = []
@@ -459,22 +585,32 @@ def checklist_markdown(checklist: Checklist) -> str:
             lines += [f"    - {escape_markdown(detail)}" for detail in item.details]
         blocks.append("\n".join(lines))
     blocks += [f"_{escape_markdown(note)}_" for note in checklist.notes]
-    return "\n\n".join(blocks)
+    markdown = "\n\n".join(blocks)
+    if not prefix:
+        return markdown
+    return linked_citations(markdown, prefix, (c.n for c in checklist_citations(checklist)))
 
 
 def checklist_sources(
-    checklist: Checklist, hits: Sequence[Hit], updates: Mapping[str, str] | None = None
+    checklist: Checklist,
+    hits: Sequence[Hit],
+    updates: Mapping[str, str] | None = None,
+    prefix: str = "check",
 ) -> list[SourceView]:
-    """The sources the checklist's items refer to (numbers as in the checklist)."""
+    """The cards of the sources the checklist's items refer to (numbers as in the checklist)."""
     dates = updates or {}
-    return [source_view(c, hits, dates.get(c.doc_id, "")) for c in checklist_citations(checklist)]
+    return [
+        source_view(c, hits, dates.get(c.doc_id, ""), prefix)
+        for c in checklist_citations(checklist)
+    ]
 
 
-def answer_markdown(answer: Answer) -> str:
+def answer_markdown(answer: Answer, prefix: str = "") -> str:
     """The answer text, escaped (citation markers stay readable as [n]).
 
     The answer's own bullet lines ("- …", written by the answerer, not by a document) stay a
-    Markdown list; everything else is shown literally.
+    Markdown list; everything else is shown literally. With ``prefix``, each "[n]" of a cited
+    source links to its card ``#prefix-n`` (see ``source_views``).
     """
     lines = []
     for line in answer.text.split("\n"):
@@ -483,7 +619,10 @@ def answer_markdown(answer: Answer) -> str:
             lines.append("- " + escape_markdown(stripped[2:]))
         else:
             lines.append(escape_markdown(line))
-    return "\n".join(lines)
+    markdown = "\n".join(lines)
+    if not prefix:
+        return markdown
+    return linked_citations(markdown, prefix, (c.n for c in answer.citations))
 
 
 def refusal_markdown(answer: Answer) -> str:
@@ -498,10 +637,24 @@ def answer_warnings(answer: Answer) -> list[str]:
     return [escape_markdown(note) for note in notes]
 
 
-def source_views(answer: Answer, updates: Mapping[str, str] | None = None) -> list[SourceView]:
-    """The answer's numbered sources, each with its passage and the document's sync date."""
+def source_views(
+    answer: Answer, updates: Mapping[str, str] | None = None, prefix: str = "source"
+) -> list[SourceView]:
+    """The cards of the answer's numbered sources (anchors ``prefix-n``), with their passages."""
     dates = updates or {}
-    return [source_view(c, answer.passages, dates.get(c.doc_id, "")) for c in answer.citations]
+    return [
+        source_view(c, answer.passages, dates.get(c.doc_id, ""), prefix) for c in answer.citations
+    ]
+
+
+def turn_prefixes(turn: Turn) -> tuple[str, str]:
+    """Anchor prefixes of a turn's answer sources and checklist sources (unique on the page)."""
+    return f"source-{turn.id}", f"check-{turn.id}"
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer as plain text with its sources, to paste into an e-mail."""
+    return answer_to_text(answer)
 
 
 def timing_caption(answer: Answer, elapsed_s: float | None = None) -> str:

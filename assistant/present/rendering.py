@@ -249,7 +249,7 @@ def link_markdown(label: str, url: str) -> str:
     return f"[{escape_markdown(label)}](<{target}>)" if target else ""
 
 
-def highlight_markdown(passage: str, quote: str, *, style: str = "orange-background") -> str:
+def highlight_markdown(passage: str, quote: str, *, style: str = "yellow-background") -> str:
     """The escaped passage with each sentence of ``quote`` found in it highlighted.
 
     Sentences are matched whitespace-insensitively; a shortened sentence (ending in "[…]") is
