@@ -9,6 +9,7 @@ test needs neither the 1.2 GB model nor the network. The screenshot is kept in
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -18,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.error import URLError
 
 import pytest
@@ -144,12 +146,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.kill()
 
 
+def _browser(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
 def test_example_follow_up_sources_link_feedback_screenshot(server: Server) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = _browser(playwright)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1100}, locale="fr-FR")
             page.set_default_timeout(60_000)
@@ -162,19 +168,24 @@ def test_example_follow_up_sources_link_feedback_screenshot(server: Server) -> N
             page.get_by_role("button", name=ARTICLE_EXAMPLE).click()
             messages = page.get_by_test_id("stChatMessage")
             expect(messages).to_have_count(2)
-            expect(messages.nth(1).get_by_test_id("stExpander")).to_be_visible()
+            # The sources are open under the answer: no click needed.
+            expect(messages.nth(1).locator("#source-0-1")).to_be_visible()
 
             # Follow-up typed in the chat input.
             page.get_by_test_id("stChatInputTextArea").fill(FOLLOW_UP)
             page.keyboard.press("Enter")
             expect(messages).to_have_count(4)
             reply = messages.nth(3)
-            expect(reply.get_by_test_id("stExpander")).to_be_visible()
-            assert "[1]" in reply.inner_text()
+            expect(reply.locator("#source-1-1")).to_be_visible()
             assert "\\" not in reply.inner_text()  # escapes are invisible once rendered
 
-            # Sources: open them, the official link is there and opens in a new tab.
-            reply.get_by_test_id("stExpander").locator("summary").click()
+            # A click on [1] lands on its source card.
+            page.mouse.wheel(0, -5000)
+            reply.get_by_role("link", name="[1]", exact=True).first.click()
+            expect(page).to_have_url(re.compile(r"#source-1-1$"))
+            expect(reply.locator("#source-1-1")).to_be_in_viewport()
+
+            # The card's official link opens in a new tab.
             link = reply.get_by_role("link", name="Texte officiel ↗").first
             expect(link).to_be_visible()
             assert link.get_attribute("href") == CODE.url
@@ -191,4 +202,66 @@ def test_example_follow_up_sources_link_feedback_screenshot(server: Server) -> N
         rows = conn.execute("SELECT question, rating FROM feedback").fetchall()
     assert rows == [(FOLLOW_UP, 1)]
     assert (ARTIFACTS / "app-e2e.png").stat().st_size > 10_000
+    assert "Traceback" not in server.log.read_text(encoding="utf-8")
+
+
+# English the page must not show (Streamlit's own strings included); allowed: "Streamlit".
+ENGLISH = re.compile(
+    r"\b(?:the|and|with|your|select|choose|skip|deploy|running|stop|clear|search|copy|press"
+    r"|upload|settings|rerun|dd|mm|yyyy|loading|message)\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "viewport"),
+    [("desktop", {"width": 1400, "height": 900}), ("mobile", {"width": 390, "height": 844})],
+)
+def test_page_is_french_accessible_and_explains_a_too_long_question(
+    server: Server, name: str, viewport: dict[str, int]
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = _browser(playwright)
+        try:
+            page = browser.new_page(viewport=viewport, locale="fr-FR")
+            page.set_default_timeout(60_000)
+            page.goto(server.url)
+            expect(page.get_by_role("button", name=ARTICLE_EXAMPLE)).to_be_visible()
+            page.wait_for_timeout(500)
+            # The page opens at its top, title included, in French.
+            expect(page.get_by_role("heading", level=1)).to_be_in_viewport()
+            assert page.evaluate("document.documentElement.lang") == "fr"
+
+            page.get_by_role("button", name=ARTICLE_EXAMPLE).click()
+            messages = page.get_by_test_id("stChatMessage")
+            expect(messages).to_have_count(2)
+            expect(messages.nth(1).locator("#source-0-1")).to_be_visible()
+            # On a phone the answer takes the whole width (no avatar beside it).
+            if name == "mobile":
+                box = messages.nth(1).get_by_test_id("stChatMessageContent").bounding_box()
+                assert box is not None and box["width"] >= viewport["width"] - 80
+            page.screenshot(path=str(ARTIFACTS / f"chat-{name}.png"), full_page=name == "desktop")
+
+            # A pasted question over the limit is explained in French, not dropped.
+            page.get_by_test_id("stChatInputTextArea").fill("Quel protocole ? " * 150)
+            page.keyboard.press("Enter")
+            expect(messages).to_have_count(4)
+            expect(messages.nth(3)).to_contain_text("La question est trop longue")
+
+            visible = page.evaluate("document.body.innerText")
+            assert not ENGLISH.findall(visible), ENGLISH.findall(visible)
+
+            results = Axe().run(page)
+            serious = [
+                (v["id"], v["impact"], len(v["nodes"]))
+                for v in results.response["violations"]
+                if v["impact"] in {"serious", "critical"}
+            ]
+            assert serious == [], results.generate_report()
+        finally:
+            browser.close()
     assert "Traceback" not in server.log.read_text(encoding="utf-8")
