@@ -108,8 +108,8 @@ def main() -> None:
     if question:
         with st.chat_message("user"):
             st.markdown(chat_ui.question_markdown(question, assistant.max_question_chars))
-        with st.chat_message("assistant"), st.spinner(chat_ui.WORKING):
-            chat_ui.answer_turn(assistant, state, question, search, checklist)
+        with st.chat_message("assistant"):
+            widgets.answering(assistant, state, question, search, checklist)
         st.rerun()  # the answer is drawn with the controls enabled again
 
 

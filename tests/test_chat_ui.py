@@ -13,13 +13,16 @@ from assistant.present.chat import (
     NO_LINK,
     NO_URL_REASON,
     UNSAFE_URL_REASON,
+    WORKING_STEPS,
     ChatState,
     answer_markdown,
     apply_rating,
     checklist_markdown,
     checklist_sources,
     corpus_overview,
+    done_label,
     filters_caption,
+    limit_caption,
     passage_of,
     rating_of,
     save_comment,
@@ -457,3 +460,11 @@ def test_checklist_markdown_escapes_items_and_cites_them() -> None:
     assert "mis à jour le 10/02/2026" in plain(view.details)
     empty = build_checklist(Answer("Q ?", "Je ne trouve pas.", [], True, []))
     assert checklist_markdown(empty) == escape_markdown(EMPTY_CHECKLIST)
+
+
+def test_steps_and_limit_are_french() -> None:
+    state = ChatState()
+    assert done_label(state.add("Q ?", answer())) == "Réponse rédigée"
+    assert done_label(state.add("Q ?", error="Trop long.")) == "Question non traitée"
+    assert [s.split(" ")[0] for s in WORKING_STEPS] == ["Recherche", "Rédaction"]
+    assert limit_caption(2000) == "Question de 2\u202f000 caractères au plus."

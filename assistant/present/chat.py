@@ -88,7 +88,10 @@ CHECKLIST_HELP = (
     "Sous chaque réponse : conditions à remplir, pièces à fournir, étapes et délais trouvés dans "
     "les textes, chacun avec sa source."
 )
-WORKING = "Recherche dans les textes, puis rédaction de la réponse…"
+WORKING_STEPS = (
+    "Recherche dans les textes indexés…",
+    "Rédaction de la réponse, chaque phrase avec sa source…",
+)
 
 # Put in the page head by ``app.py`` (``st.html``): Streamlit gives no setting for these.
 # - the page is in French (``lang``) and its skip link says so in French;
@@ -107,6 +110,13 @@ const skip = document.querySelector('[data-testid="stSkipToContent"]');
 if (skip) { skip.textContent = "Aller au contenu principal"; }
 </script>
 """
+
+
+def done_label(turn: Turn) -> str:
+    """The label of the finished steps: answered, refused, or failed."""
+    if turn.answer is None:
+        return "Question non traitée"
+    return "Pas de réponse dans les textes" if turn.answer.refused else "Réponse rédigée"
 
 
 def limit_caption(max_chars: int) -> str:

@@ -55,6 +55,21 @@ def show_answer(
     feedback(turn, state, store)
 
 
+def answering(
+    assistant: Assistant,
+    state: ChatState,
+    question: str,
+    search: chat_ui.ChatSearch,
+    checklist: bool,
+) -> None:
+    """Answer the question (a new turn in ``state``), showing the steps while it runs."""
+    with st.status(chat_ui.WORKING_STEPS[0], expanded=True) as status:
+        for step in chat_ui.WORKING_STEPS:
+            st.write(step)
+        turn = chat_ui.answer_turn(assistant, state, question, search, checklist)
+        status.update(label=chat_ui.done_label(turn), state="complete", expanded=False)
+
+
 def source_cards(views: list[chat_ui.SourceView]) -> None:
     """One bordered card per source; its heading carries the anchor the "[n]" links go to."""
     for view in views:
