@@ -399,3 +399,18 @@ def test_question_bar_shows_the_limit_and_the_checklist_mode(
     assert len(chat(at).turns) == 1  # answered, then the page was drawn again
     assert not [b for b in at.button if b.key and b.key.startswith("example-")]
     assert not at.sidebar.slider[0].disabled
+
+
+def test_type_filter_is_a_set_of_french_pills(
+    shared_assistant: Assistant, feedback_db: Path
+) -> None:
+    at = start(shared_assistant)
+    pills = at.sidebar.pills(key="filter_kinds")
+    assert pills.label == "Type de document (aucun choisi : tous)"
+    at = pills.set_value([AMI.kind]).run()
+    at = ask(at, DECLARATION_QUESTION)
+
+    assert not at.exception
+    answer = chat(at).turns[0].answer
+    assert answer is not None and {h.chunk.kind for h in answer.passages} == {AMI.kind}
+    assert any(plain(c.value).startswith("Recherche limitée : Appel") for c in at.caption)

@@ -254,6 +254,14 @@ def test_page_is_french_accessible_and_explains_a_too_long_question(
 
             visible = page.evaluate("document.body.innerText")
             assert not ENGLISH.findall(visible), ENGLISH.findall(visible)
+            # The document filter's list, once opened, is French too.
+            if name == "desktop":
+                page.get_by_test_id("stSelectbox").click()
+                listbox = page.get_by_role("listbox")
+                expect(listbox).to_be_visible()
+                opened = listbox.inner_text()
+                assert "Tous les documents" in opened and not ENGLISH.findall(opened), opened
+                page.keyboard.press("Escape")
 
             results = Axe().run(page)
             serious = [

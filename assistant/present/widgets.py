@@ -118,11 +118,12 @@ def sidebar(
         with st.expander("Liste des documents"):
             st.markdown("\n".join(overview.lines))
         st.header("Filtres")
-        kinds = st.multiselect(
-            "Type de document",
+        # Pills, not a multiselect: Streamlit's multiselect adds an English « Select all ».
+        kinds = st.pills(
+            "Type de document (aucun choisi : tous)",
             overview.kinds,
+            selection_mode="multi",
             format_func=chat_ui.kind_label,
-            placeholder="Tous les types",
             key="filter_kinds",
             disabled=busy,
         )
