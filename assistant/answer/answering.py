@@ -10,6 +10,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from assistant.answer import prompts
 from assistant.answer.answerability import missing_entities
 from assistant.answer.authority import divergence_notes
@@ -40,6 +42,9 @@ _PRONOUNS = {
 }  # fmt: skip
 
 
+# Weight of meaning in the sentence choice for an English question (lexical overlap with the
+# French texts says little there).
+_ENGLISH_SEMANTIC_WEIGHT = 3.0
 # Evidence strength = best cosine similarity + this weight × query coverage (dev-set calibrated).
 _COVERAGE_WEIGHT = 0.3
 _NUMBER_WORDS = (
@@ -336,6 +341,10 @@ class Assistant:
         # A follow-up adds to the conversation: what was already answered is not repeated.
         said = " ".join(m.content for m in history if m.role == "assistant")
         said = said if is_follow_up(question) else ""
+        # An English question shares few words with the French texts: its sentences are chosen
+        # by meaning (the embedder is multilingual), the lexical signals only break ties.
+        english = looks_english(question)
+        semantic_weight = max(self.semantic_weight, _ENGLISH_SEMANTIC_WEIGHT * english)
         chosen = extract(
             weights,
             hits,
@@ -344,11 +353,11 @@ class Assistant:
             prefer_in_force=asks_about_the_present(query),
             authority_weight=self.authority_weight,
             already_said=said,
-            relevance=self._relevance(vector),
-            semantic_weight=self.semantic_weight,
+            relevance=self._relevance(vector, compute=english),
+            semantic_weight=semantic_weight,
         )
         timings = {"retrieval_s": retrieved - started}
-        language_notice = prompts.ENGLISH_NOTICE if looks_english(question) else ""
+        language_notice = prompts.ENGLISH_NOTICE if english else ""
         if self._should_refuse(question, hits, chosen):
             timings["total_s"] = time.perf_counter() - started
             refusal = Answer(
@@ -383,12 +392,25 @@ class Assistant:
         timings["total_s"] = time.perf_counter() - started
         return finished
 
-    def _relevance(self, vector: Sequence[float]) -> Relevance | None:
-        """Cosine of answer units with the question vector, from the vectors stored at ingestion."""
+    def _relevance(self, vector: Sequence[float], *, compute: bool = False) -> Relevance | None:
+        """Cosine of answer units with the question vector.
+
+        From the vectors stored at ingestion; without them, computed now for the candidate
+        sentences when ``compute`` (one extra model call, for the rare English question).
+        """
+        embedder = self.retriever.embedder
         held = self.units.current() if self.units is not None else None
-        if held is None or held.model_id != self.retriever.embedder.model_id:
+        if held is not None and held.model_id == embedder.model_id:
+            return lambda texts: held.similarities(vector, texts)
+        if not compute:
             return None
-        return lambda texts: held.similarities(vector, texts)
+        question = np.asarray(vector, dtype=np.float32)
+
+        def now(texts: Sequence[str]) -> list[float | None]:
+            vectors = np.asarray(embedder.embed_documents(list(texts)), dtype=np.float32)
+            return [float(x) for x in vectors @ question] if len(texts) else []
+
+        return now
 
     def _standalone(self, question: str, history: Sequence[Message]) -> tuple[str, str]:
         if not history or self.generator is None:
@@ -420,6 +442,10 @@ class Assistant:
         ):
             return True
         similarity, covered = self.evidence(hits, chosen)
+        if looks_english(question):
+            # Lexical coverage, the other half of the evidence, does not apply across languages:
+            # the best passage's cosine alone must clear the threshold.
+            return similarity < self.min_score
         strength = similarity + _COVERAGE_WEIGHT * covered
         return strength < self.min_score or covered < self.min_coverage
 

@@ -1,0 +1,85 @@
+"""An English question: answered in French from the French texts, sentences chosen by meaning.
+
+The fake embedder stands for a multilingual model: English words are read as their French
+counterparts before hashing, so an English question and a French sentence with the same meaning
+get close vectors while they share almost no word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant import build_assistant
+from assistant.answer import prompts
+from assistant.config import Settings
+from assistant.index.store import ChromaStore
+from ingest.indexing import Ingestor
+from tests.fakes import HashingEmbedder
+
+_FRENCH = {
+    "national": "nationaux",
+    "protocols": "protocoles",
+    "authorised": "autorisés",
+    "ministers": "ministres",
+    "order": "arrêté",
+    "health": "santé",
+    "social": "sociale",
+    "security": "sécurité",
+    "patient": "patient",
+    "informed": "informé",
+    "conditions": "conditions",
+    "care": "charge",
+}
+
+
+class Multilingual(HashingEmbedder):
+    """Hashing embedder reading English words as French ones; counts document embeddings."""
+
+    def __init__(self) -> None:
+        self.documents_embedded = 0
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        self.documents_embedded += len(texts)
+        return super().embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        words = [_FRENCH.get(word.strip("?,.").lower(), word) for word in text.split()]
+        return super().embed_query(" ".join(words))
+
+
+def test_an_english_question_is_answered_in_french_by_meaning(
+    settings: Settings, store: ChromaStore
+) -> None:
+    embedder = Multilingual()
+    Ingestor(settings, embedder, store).run()
+    assistant = build_assistant(settings, embedder=embedder, store=store)
+    before = embedder.documents_embedded
+    answer = assistant.ask("How are national protocols authorised by the ministers?")
+    assert not answer.refused
+    assert answer.notice.startswith(prompts.ENGLISH_NOTICE)
+    lead = answer.text.splitlines()[0]
+    # The French sentence that says it leads, quoted as the texts say it.
+    assert lead.startswith("Les protocoles nationaux sont autorisés par arrêté des ministres")
+    # No unit vectors stored (weight 0): the candidates were embedded for this question.
+    assert embedder.documents_embedded > before
+
+
+def test_a_french_question_costs_no_extra_embedding(settings: Settings, store: ChromaStore) -> None:
+    embedder = Multilingual()
+    Ingestor(settings, embedder, store).run()
+    assistant = build_assistant(settings, embedder=embedder, store=store)
+    before = embedder.documents_embedded
+    answer = assistant.ask("Qui autorise les protocoles nationaux ?")
+    assert not answer.refused and not answer.notice
+    assert embedder.documents_embedded == before
+
+
+def test_an_english_question_far_from_the_texts_is_refused(
+    settings: Settings, store: ChromaStore
+) -> None:
+    embedder = Multilingual()
+    Ingestor(settings, embedder, store).run()
+    assistant = build_assistant(settings, embedder=embedder, store=store)
+    answer = assistant.ask("What is the weather like in Paris tomorrow for the football match?")
+    assert answer.refused
+    assert answer.text == prompts.REFUSAL
