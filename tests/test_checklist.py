@@ -252,6 +252,8 @@ def test_checklist_numbers_its_own_sources_from_one() -> None:
     [
         ("L'ARS Martinique est destinataire de la déclaration du protocole.", None),
         ("Les agences sont chargées de la publication des protocoles.", None),
+        ("La date de déclaration constitue sa date de mise en œuvre effective.", None),
+        ("Les modalités de déclaration sont précisées par arrêté du ministre.", None),
         ("Le directeur général de l'ARS autorise le protocole local.", "steps"),
     ],
 )

@@ -91,6 +91,8 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _DESCRIPTION = re.compile(
     r"\b(?:est|sont) (?:le |la |les |l'|un |une )?"
     r"(?:destinataires?|charges?|chargees?|competente?s?|responsables?|informes?|informees?)\b"
+    # …nor a definition ("la date de déclaration constitue…", "les modalités sont précisées…").
+    r"|\bconstitue(?:nt)?\b|\b(?:est|sont) (?:precisee?|definie?)s?\b"
 )
 # A complete item opens like a sentence and ends like one (or introduces its list): a list
 # item cut from its introduction ("le référent chargé de la déclaration ;") is not one.
