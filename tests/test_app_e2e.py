@@ -2,8 +2,9 @@
 
 The server runs ``app.main`` unchanged; a small launcher hands it an assistant on a synthetic
 index built with the hashing embedder (as ``AppTest`` does through the session state), so the
-test needs neither the 1.2 GB model nor the network. The screenshot is kept in
-``test-artifacts/``.
+test needs neither the 1.2 GB model nor the network. Screenshots are kept in
+``test-artifacts/`` (``chat-desktop.png`` and ``chat-mobile.png`` are the README's, copied to
+``docs/img/``); axe-core comes from the ``axe-playwright-python`` package, run in the page.
 """
 
 from __future__ import annotations
