@@ -353,6 +353,30 @@ def _cross_validate(assistant: Assistant, cases: list[EvalCase], folds: int, k: 
     names = ", ".join(knob.name for knob in KNOBS)
     out.print(f"Meilleur point sur toutes les questions ({names}) : {report.best}")
     out.print(f"Choix par partie : {report.chosen_per_fold}")
+    _cross_validate_sentence_weights(assistant, cases, folds, k)
+
+
+def _cross_validate_sentence_weights(
+    assistant: Assistant, cases: list[EvalCase], folds: int, k: int
+) -> None:
+    """Sentence-choice weights fitted per fold (logistic regression) against the hand-set ones."""
+    from evals.sentence_fit import cross_validate_weights, describe
+
+    fit = cross_validate_weights(assistant, cases, folds, k=k)
+    print_table(
+        f"Poids du choix des phrases (régression logistique, {folds} parties)",
+        ("Métrique", "Réglés à la main", "Ajustés, validation croisée", "Ajustés, entraînement"),
+        (
+            (
+                metric,
+                f"{value:.3f}",
+                f"{fit.cross_validated[metric]:.3f}",
+                f"{fit.train[metric]:.3f}",
+            )
+            for metric, value in fit.hand.items()
+        ),
+    )
+    console().print(f"Poids ajustés sur toutes les questions : {describe(fit.weights)}")
 
 
 GROUP_LABELS = {

@@ -16,7 +16,15 @@ from assistant.answer import prompts
 from assistant.answer.answerability import missing_entities
 from assistant.answer.authority import divergence_notes
 from assistant.answer.checklist import build_checklist
-from assistant.answer.extractive import Extract, Relevance, extract, weighted_query
+from assistant.answer.extractive import (
+    Extract,
+    Relevance,
+    Sentence,
+    SentenceWeights,
+    candidate_features,
+    extract,
+    weighted_query,
+)
 from assistant.config import AUTHORITY_WEIGHT, SEMANTIC_WEIGHT
 from assistant.errors import GenerationError, QuestionError
 from assistant.index.units import UnitVectorsFile
@@ -252,6 +260,13 @@ def carry_over(question: str, history: Sequence[Message]) -> tuple[str, str]:
     return f"{context} {question}", context
 
 
+def _already_said(question: str, history: Sequence[Message]) -> str:
+    """A follow-up adds to the conversation: the previous answers, not to be said again."""
+    if not is_follow_up(question):
+        return ""
+    return " ".join(m.content for m in history if m.role == "assistant")
+
+
 def renumber(text: str, n_passages: int) -> tuple[str, list[int], bool]:
     """Rewrite ``[n]`` markers 1..m in order of first use; drop numbers that match no passage.
 
@@ -301,6 +316,7 @@ class Assistant:
         check_entities: bool = True,
         units: UnitVectorsFile | None = None,
         semantic_weight: float = SEMANTIC_WEIGHT,
+        sentence_weights: SentenceWeights | None = None,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -312,6 +328,7 @@ class Assistant:
         self.check_entities = check_entities
         self.units = units
         self.semantic_weight = semantic_weight
+        self.sentence_weights = sentence_weights or SentenceWeights()
 
     @property
     def backend(self) -> str:
@@ -338,9 +355,7 @@ class Assistant:
         hits, vector = self.retriever.search_with_vector(query, k or self.k, filters)
         retrieved = time.perf_counter()
         weights = weighted_query(question, context)
-        # A follow-up adds to the conversation: what was already answered is not repeated.
-        said = " ".join(m.content for m in history if m.role == "assistant")
-        said = said if is_follow_up(question) else ""
+        said = _already_said(question, history)
         # An English question shares few words with the French texts: its sentences are chosen
         # by meaning (the embedder is multilingual), the lexical signals only break ties.
         english = looks_english(question)
@@ -355,6 +370,7 @@ class Assistant:
             already_said=said,
             relevance=self._relevance(vector, compute=english),
             semantic_weight=semantic_weight,
+            weights=self.sentence_weights,
         )
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if english else ""
@@ -391,6 +407,21 @@ class Assistant:
             )
         timings["total_s"] = time.perf_counter() - started
         return finished
+
+    def sentence_candidates(
+        self, question: str, history: Sequence[Message] = ()
+    ) -> list[tuple[Sentence, tuple[float, ...]]]:
+        """The sentences ``ask`` chooses from, with their signals (to fit ``SentenceWeights``)."""
+        question = clean_question(question, self.max_question_chars)
+        query, context = self._standalone(question, history)
+        return candidate_features(
+            weighted_query(question, context),
+            self.retriever.search(query, self.k),
+            self.retriever.lexical.idf,
+            boost=expected_kind_bonus(question),
+            prefer_in_force=asks_about_the_present(query),
+            already_said=_already_said(question, history),
+        )
 
     def _relevance(self, vector: Sequence[float], *, compute: bool = False) -> Relevance | None:
         """Cosine of answer units with the question vector.

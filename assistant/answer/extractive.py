@@ -27,16 +27,52 @@ _MAX_OVERLAP = 0.75
 _TITLE_SHARE = 0.25
 # A sentence made of its document's title words at this share or more is the title again.
 _TITLE_REPEAT = 0.75
-_RANK_PRIOR = 0.25
 # The sentence right after a chosen one often completes it ("Dans ce cas, l'avis … n'est pas
 # requis."): it gets this bonus.
 _NEXT_BONUS = 0.1
-# Lowers a superseded text's sentences when the question asks about the rule in force now.
-_SUPERSEDED_PENALTY = 0.3
 
 Idf = Callable[[str], float]
 Relevance = Callable[[Sequence[str]], Sequence[float | None]]
 """Semantic relevance of answer units to the question (cosine; None when not computed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceWeights:
+    """Weights of the signals that score a candidate sentence (see ``sentence_features``).
+
+    The defaults are the hand-set ones; ``evals.sentence_fit`` fits them on the dev questions
+    and reports them with k-fold cross-validation.
+    """
+
+    coverage: float = 1 - _TITLE_SHARE
+    """IDF-weighted share of the question's words in the sentence."""
+    title_coverage: float = _TITLE_SHARE
+    """The same share with the document's title read along with the sentence."""
+    rank: float = 0.25
+    """1 / (rank of its passage)."""
+    exact: float = 0.2
+    """Its passage is the article or text the question names."""
+    lead: float = 0.05
+    """First sentence of its passage."""
+    expected_kind: float = 1.0
+    """Times the bonus of a sentence of the kind the question asks for (who, when…)."""
+    superseded: float = -0.3
+    """A superseded text, when the question asks about the rule in force now."""
+
+    def as_tuple(self) -> tuple[float, ...]:
+        """The weights in ``FEATURES`` order."""
+        return tuple(getattr(self, name) for name in FEATURES)
+
+
+FEATURES = (
+    "coverage",
+    "title_coverage",
+    "rank",
+    "exact",
+    "lead",
+    "expected_kind",
+    "superseded",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +125,7 @@ def extract(
     already_said: str = "",
     relevance: Relevance | None = None,
     semantic_weight: float = 0.0,
+    weights: SentenceWeights | None = None,
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
 
@@ -100,27 +137,22 @@ def extract(
     ``relevance`` gives each sentence's cosine with the question (vectors computed at
     ingestion), added with ``semantic_weight`` to its lexical coverage.
     """
-    titles = [_title_tokens(hit.chunk.title) for hit in hits]
-    candidates = _candidates(hits, titles, already_said)
-    if not candidates:
+    featured = candidate_features(
+        query, hits, idf, boost=boost, prefer_in_force=prefer_in_force, already_said=already_said
+    )
+    if not featured:
         return Extract([], 0.0)
+    candidates = [sentence for sentence, _ in featured]
+    features = {(s.passage, s.position): f for s, f in featured}
     semantic = _semantic_scores(candidates, relevance, semantic_weight)
+    weighted = (weights or SentenceWeights()).as_tuple()
 
     def score(sentence: Sentence) -> float:
-        hit = hits[sentence.passage]
-        prior = _RANK_PRIOR / (sentence.passage + 1) + (0.2 if hit.exact_reference else 0.0)
-        lead = 0.05 if sentence.position == 0 else 0.0
-        typed = boost(sentence.text) if boost else 0.0
-        if prefer_in_force and not is_in_force(hit.chunk.status):
-            typed -= _SUPERSEDED_PENALTY
+        at = (sentence.passage, sentence.position)
         return (
-            (1 - _TITLE_SHARE) * coverage(query, sentence.tokens, idf)
-            + _TITLE_SHARE * coverage(query, sentence.tokens | titles[sentence.passage], idf)
-            + prior
-            + lead
-            + authority_bonus(hit.chunk, authority_weight)
-            + typed
-            + semantic[(sentence.passage, sentence.position)]
+            sum(w * f for w, f in zip(weighted, features[at], strict=True))
+            + authority_bonus(hits[sentence.passage].chunk, authority_weight)
+            + semantic[at]
         )
 
     scores = {(s.passage, s.position): score(s) for s in candidates}
@@ -174,6 +206,37 @@ def extract(
         key=lambda s: (authority_sort_key(hits[s.passage].chunk), s.passage, s.position),
     )
     return Extract(chosen[:1] + supporting, coverage(query, top_tokens, idf))
+
+
+def candidate_features(
+    query: dict[str, float],
+    hits: Sequence[Hit],
+    idf: Idf,
+    *,
+    boost: Callable[[str], float] | None = None,
+    prefer_in_force: bool = False,
+    already_said: str = "",
+) -> list[tuple[Sentence, tuple[float, ...]]]:
+    """Each sentence that may be quoted, with its signals in ``FEATURES`` order."""
+    titles = [_title_tokens(hit.chunk.title) for hit in hits]
+    featured: list[tuple[Sentence, tuple[float, ...]]] = []
+    for sentence in _candidates(hits, titles, already_said):
+        hit = hits[sentence.passage]
+        featured.append(
+            (
+                sentence,
+                (
+                    coverage(query, sentence.tokens, idf),
+                    coverage(query, sentence.tokens | titles[sentence.passage], idf),
+                    1 / (sentence.passage + 1),
+                    1.0 if hit.exact_reference else 0.0,
+                    1.0 if sentence.position == 0 else 0.0,
+                    boost(sentence.text) if boost else 0.0,
+                    1.0 if prefer_in_force and not is_in_force(hit.chunk.status) else 0.0,
+                ),
+            )
+        )
+    return featured
 
 
 def _candidates(
