@@ -20,6 +20,7 @@ from assistant.answer.authority import authority_of
 from assistant.answer.checklist import Checklist
 from assistant.config import K_MAX, Settings, load_settings
 from assistant.errors import CoopError, IndexMissingError, OptionError
+from assistant.hierarchy import origin_label
 from assistant.index.store import DocumentRecord
 from assistant.index.sync_state import document_updates
 from assistant.options import check_doc, check_k, check_kind, parse_since
@@ -536,6 +537,8 @@ def source_view(
 ) -> SourceView:
     """The card of a source: document, place, date, authority, status, passage and link."""
     facts = [f"Document : {kind_label(citation.kind)}"] if citation.kind else []
+    if origin := origin_label(citation.origin):
+        facts.append(f"Origine : {origin}")
     location = citation_location(citation)
     if len(location) > _MAX_LOCATION_CHARS:
         # Web pages have no articles: their "section" can be a whole first sentence.

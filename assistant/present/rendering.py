@@ -12,6 +12,7 @@ from urllib.parse import quote, urlparse
 
 from assistant.answer.authority import authority_of
 from assistant.answer.checklist import Checklist
+from assistant.hierarchy import origin_label
 from assistant.schema import Answer, Citation
 from assistant.text.sentences import split_sentences
 
@@ -55,6 +56,8 @@ def citation_label(citation: Citation, escape: Callable[[str], str] = str) -> st
         line += f" ({escape(citation.date)})"
     if citation.status.lower().startswith(("historique", "clos")):
         line += f" [{escape(citation.status)}]"
+    if origin := origin_label(citation.origin):
+        line += f" · {origin}"
     return line
 
 
