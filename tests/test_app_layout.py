@@ -281,3 +281,34 @@ def test_export_is_dated() -> None:
     exported = export_markdown(state, datetime(2026, 2, 10, 14, 30))
     assert "10/02/2026 à 14:30" in exported
     assert "Réponse" in exported
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    dark, light = sorted((_luminance(a), _luminance(b)))
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _faded(colour: str, alpha: float) -> str:
+    """``colour`` drawn at ``alpha`` opacity on white (Streamlit's captions: 60 %)."""
+    channels = [round(255 * (1 - alpha) + int(colour[i : i + 2], 16) * alpha) for i in (1, 3, 5)]
+    return "#" + "".join(f"{c:02X}" for c in channels)
+
+
+def test_streamlit_theme_has_aa_contrast() -> None:
+    config = tomllib.loads((APP.parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    theme = config["theme"]
+    assert config["browser"]["gatherUsageStats"] is False
+    white = "#FFFFFF"
+    assert _contrast(theme["textColor"], white) >= 4.5
+    assert _contrast(_faded(theme["textColor"], 0.6), white) >= 4.5  # captions
+    assert _contrast(theme["linkColor"], white) >= 4.5
+    assert _contrast(theme["grayTextColor"], white) >= 4.5
+    # The cited sentence: readable on its highlight, and the highlight seen on white.
+    assert _contrast(theme["textColor"], theme["yellowBackgroundColor"]) >= 4.5
+    assert _contrast(theme["yellowBackgroundColor"], white) >= 1.2
