@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,18 +68,7 @@ def ratio_interval(
     value = float(_ratio(top, bottom))
     if len(top) < 2:
         return Interval(value, value, value)
-    result = stats.bootstrap(
-        (top, bottom),
-        _ratio,
-        paired=True,
-        vectorized=True,
-        n_resamples=resamples,
-        confidence_level=level,
-        method="percentile",
-        rng=np.random.default_rng(seed),
-    )
-    ci = result.confidence_interval
-    return Interval(value, float(ci.low), float(ci.high))
+    return _bootstrap((top, bottom), _ratio, value, level, resamples, seed)
 
 
 def paired_difference(
@@ -106,9 +95,21 @@ def paired_difference(
     value = float(difference(arrays[0], arrays[1], arrays[2], arrays[3]))
     if len(arrays[0]) < 2 or all(np.array_equal(arrays[i], arrays[i + 2]) for i in (0, 1)):
         return Interval(value, value, value)
+    return _bootstrap(tuple(arrays), difference, value, level, resamples, seed)
+
+
+def _bootstrap(
+    samples: tuple[Array, ...],
+    statistic: Callable[..., Array],
+    value: float,
+    level: float,
+    resamples: int,
+    seed: int,
+) -> Interval:
+    """Percentile bootstrap interval of ``statistic``, the samples resampled together."""
     result = stats.bootstrap(
-        tuple(arrays),
-        difference,
+        samples,
+        statistic,
         paired=True,
         vectorized=True,
         n_resamples=resamples,

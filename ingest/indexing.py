@@ -244,12 +244,7 @@ class Ingestor:
             committed, outcomes = self._rebuild(sources, report, keep_others=bool(only))
         else:
             self._write(self._store.delete_stale_generations)
-            self._write(
-                self._store.create_or_check,
-                model_id=self._embedder.model_id,
-                dimension=None,
-                chunker_version=CHUNKER_VERSION,
-            )
+            self._open_for_writing()
             committed = self._store.documents()
             outcomes = self._index_sources(sources, committed, report)
         report.outcomes = [outcomes[s.doc_id] for s in sources]
@@ -665,6 +660,15 @@ class Ingestor:
         except ChromaError as err:
             raise _write_error(self._settings, err) from err
 
+    def _open_for_writing(self) -> None:
+        """Open (or create) the served generation, refusing one built with another model."""
+        self._write(
+            self._store.create_or_check,
+            model_id=self._embedder.model_id,
+            dimension=None,
+            chunker_version=CHUNKER_VERSION,
+        )
+
     def _refresh_units(self, chunks: Sequence[Chunk], report: IngestReport) -> None:
         """Embed the answer units of the served passages that have no vector yet.
 
@@ -691,12 +695,7 @@ class Ingestor:
         """
         if not self._store.exists():
             return []
-        self._write(
-            self._store.create_or_check,
-            model_id=self._embedder.model_id,
-            dimension=None,
-            chunker_version=CHUNKER_VERSION,
-        )
+        self._open_for_writing()
         committed = self._store.documents()
         removed = [doc_id for doc_id in doc_ids if doc_id in committed]
         for doc_id in removed:

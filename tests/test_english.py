@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant import build_assistant
+import pytest
+
+from assistant import Assistant, build_assistant
 from assistant.answer import prompts
 from assistant.config import Settings
 from assistant.index.store import ChromaStore
@@ -47,12 +49,21 @@ class Multilingual(HashingEmbedder):
         return super().embed_query(" ".join(words))
 
 
-def test_an_english_question_is_answered_in_french_by_meaning(
-    settings: Settings, store: ChromaStore
-) -> None:
-    embedder = Multilingual()
+@pytest.fixture
+def embedder() -> Multilingual:
+    return Multilingual()
+
+
+@pytest.fixture
+def assistant(settings: Settings, store: ChromaStore, embedder: Multilingual) -> Assistant:
+    """The real assistant on the synthetic corpus, ingested with the multilingual fake."""
     Ingestor(settings, embedder, store).run()
-    assistant = build_assistant(settings, embedder=embedder, store=store)
+    return build_assistant(settings, embedder=embedder, store=store)
+
+
+def test_an_english_question_is_answered_in_french_by_meaning(
+    assistant: Assistant, embedder: Multilingual
+) -> None:
     before = embedder.documents_embedded
     answer = assistant.ask("How are national protocols authorised by the ministers?")
     assert not answer.refused
@@ -64,22 +75,16 @@ def test_an_english_question_is_answered_in_french_by_meaning(
     assert embedder.documents_embedded > before
 
 
-def test_a_french_question_costs_no_extra_embedding(settings: Settings, store: ChromaStore) -> None:
-    embedder = Multilingual()
-    Ingestor(settings, embedder, store).run()
-    assistant = build_assistant(settings, embedder=embedder, store=store)
+def test_a_french_question_costs_no_extra_embedding(
+    assistant: Assistant, embedder: Multilingual
+) -> None:
     before = embedder.documents_embedded
     answer = assistant.ask("Qui autorise les protocoles nationaux ?")
     assert not answer.refused and not answer.notice
     assert embedder.documents_embedded == before
 
 
-def test_an_english_question_far_from_the_texts_is_refused(
-    settings: Settings, store: ChromaStore
-) -> None:
-    embedder = Multilingual()
-    Ingestor(settings, embedder, store).run()
-    assistant = build_assistant(settings, embedder=embedder, store=store)
+def test_an_english_question_far_from_the_texts_is_refused(assistant: Assistant) -> None:
     answer = assistant.ask("What is the weather like in Paris tomorrow for the football match?")
     assert answer.refused
     assert answer.text == prompts.REFUSAL
