@@ -61,7 +61,7 @@ soak: setup
 	$(BIN)/python -m pytest -m soak -q
 
 eval: corpus
-	$(BIN)/coop eval --gate --json evals/last-run.json
+	$(BIN)/coop eval --gate --json evals/last-run.json --report test-artifacts/eval-report.html
 
 test: lint typecheck pytest eval
 
