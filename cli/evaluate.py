@@ -353,7 +353,34 @@ def _cross_validate(assistant: Assistant, cases: list[EvalCase], folds: int, k: 
     names = ", ".join(knob.name for knob in KNOBS)
     out.print(f"Meilleur point sur toutes les questions ({names}) : {report.best}")
     out.print(f"Choix par partie : {report.chosen_per_fold}")
+    _cross_validate_switches(assistant, cases, folds, k)
     _cross_validate_sentence_weights(assistant, cases, folds, k)
+
+
+def _cross_validate_switches(
+    assistant: Assistant, cases: list[EvalCase], folds: int, k: int
+) -> None:
+    """Each answerability check on and off: does cross-validation keep it?"""
+    from evals.cv import SWITCHES, cross_validate, run_grid
+    from evals.metrics import summarize
+
+    results = run_grid(assistant, cases, SWITCHES, k=k)
+    report = cross_validate(results, folds, k=k)
+    names = [knob.name for knob in SWITCHES]
+    rows = []
+    for point, items in results.items():
+        summary = summarize(items, k)
+        label = ", ".join(f"{n} {'oui' if v else 'non'}" for n, v in zip(names, point, strict=True))
+        rows.append((label, *(f"{summary[m]:.3f}" for m in _SWITCH_METRICS)))
+    print_table(
+        f"Vérifications de répondabilité (entraînement ; {folds} parties)",
+        ("Vérifications", *_SWITCH_METRICS),
+        rows,
+    )
+    console().print(f"Choix par partie : {report.chosen_per_fold}")
+
+
+_SWITCH_METRICS = ("key_fact_coverage", "refusal_accuracy", "false_refusals")
 
 
 def _cross_validate_sentence_weights(

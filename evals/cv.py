@@ -20,7 +20,16 @@ from evals.cases import EvalCase
 from evals.metrics import ItemResult, summarize
 from evals.runner import run_eval
 
-__all__ = ["KNOBS", "CvReport", "Knob", "cross_validate", "fold_of", "objective", "run_grid"]
+__all__ = [
+    "KNOBS",
+    "SWITCHES",
+    "CvReport",
+    "Knob",
+    "cross_validate",
+    "fold_of",
+    "objective",
+    "run_grid",
+]
 
 Point = tuple[float, ...]
 
@@ -45,6 +54,31 @@ def _set_authority(assistant: Assistant, value: float) -> None:
 
 def _set_min_score(assistant: Assistant, value: float) -> None:
     assistant.min_score = value
+
+
+def _set_answer_type_check(assistant: Assistant, value: float) -> None:
+    assistant.check_answer_type = bool(value)
+
+
+def _set_entity_check(assistant: Assistant, value: float) -> None:
+    assistant.check_entities = bool(value)
+
+
+SWITCHES: tuple[Knob, ...] = (
+    Knob(
+        "answer_type_check",
+        (0.0, 1.0),
+        _set_answer_type_check,
+        lambda assistant: float(assistant.check_answer_type),
+    ),
+    Knob(
+        "entity_check",
+        (0.0, 1.0),
+        _set_entity_check,
+        lambda assistant: float(assistant.check_entities),
+    ),
+)
+"""The answerability checks as on/off knobs: kept only if cross-validation says they help."""
 
 
 KNOBS: tuple[Knob, ...] = (

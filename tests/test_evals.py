@@ -317,6 +317,9 @@ def test_coop_eval_cv_reports_cross_validated_beside_train(
     assert "Validation croisée (2 parties, 4 questions)" in result.output
     assert "Entraînement" in result.output
     assert "Choix par partie" in result.output
+    assert "Vérifications de répondabilité" in result.output
+    assert "answer_type_check non, entity_check non" in result.output
+    assert "Poids du choix des phrases" in result.output
 
 
 def test_cross_validation_never_scores_a_question_with_the_point_it_chose() -> None:

@@ -59,3 +59,23 @@ def test_cross_validation_answers_each_fold_with_weights_fitted_elsewhere(
     assert set(report.cross_validated) == set(report.hand) == set(report.train)
     assert 0.0 <= report.cross_validated["key_fact_coverage"] <= 1.0
     assert assistant_fakes.sentence_weights == SentenceWeights()  # left as found
+
+
+def test_the_answerability_switches_turn_each_check_off_and_restore_it(
+    assistant_fakes: Assistant,
+) -> None:
+    from evals.cv import SWITCHES, run_grid
+
+    cases = [
+        EvalCase(id="q0", question="Quel est le numéro de téléphone de l'ARS ?", answerable=False),
+        EvalCase(
+            id="q1", question="Qui autorise les protocoles en Bretagne en 2031 ?", answerable=False
+        ),
+    ]
+    results = run_grid(assistant_fakes, cases, SWITCHES)
+    assert set(results) == {(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)}
+    refused = {point: [item.refused for item in items] for point, items in results.items()}
+    # Each check alone refuses its own question; with both off, neither is refused by them.
+    assert refused[(1.0, 1.0)] == [True, True]
+    assert refused[(1.0, 0.0)][0] and refused[(0.0, 1.0)][1]
+    assert assistant_fakes.check_answer_type and assistant_fakes.check_entities

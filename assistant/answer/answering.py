@@ -314,6 +314,7 @@ class Assistant:
         max_question_chars: int = 2000,
         authority_weight: float = AUTHORITY_WEIGHT,
         check_entities: bool = True,
+        check_answer_type: bool = True,
         units: UnitVectorsFile | None = None,
         semantic_weight: float = SEMANTIC_WEIGHT,
         sentence_weights: SentenceWeights | None = None,
@@ -326,6 +327,7 @@ class Assistant:
         self.max_question_chars = max_question_chars
         self.authority_weight = authority_weight
         self.check_entities = check_entities
+        self.check_answer_type = check_answer_type
         self.units = units
         self.semantic_weight = semantic_weight
         self.sentence_weights = sentence_weights or SentenceWeights()
@@ -464,7 +466,9 @@ class Assistant:
             return True
         if any(h.exact_reference for h in hits):
             return False
-        if answer_type_missing(question, " ".join(s.text for s in chosen.sentences)):
+        if self.check_answer_type and answer_type_missing(
+            question, " ".join(s.text for s in chosen.sentences)
+        ):
             return True
         # The specific things the question names (a region, a year, a text, a name) must be in
         # the evidence: otherwise the passages are on the topic but do not answer this question.
