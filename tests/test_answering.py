@@ -731,3 +731,21 @@ def test_a_year_is_not_a_count() -> None:
     question = "Combien de protocoles locaux ont été déclarés en 2024 ?"
     assert answer_type_missing(question, "Ma santé 2022, les protocoles locaux se développent.")
     assert not answer_type_missing(question, "En 2024, 35 protocoles locaux ont été déclarés.")
+
+
+def test_a_sentence_cut_off_by_the_previous_passage_is_never_quoted() -> None:
+    """Passages overlap: one may open on the end of a sentence or on a list without its intro."""
+    from assistant.answer.extractive import extract, weighted_query
+
+    chunk = make_chunk(
+        "page-protocole",
+        3,
+        "d'optimiser la dépense de santé via les leviers décrits sur les points précédents ;\n"
+        "La dépense de santé du protocole est suivie chaque année par l'agence régionale.",
+    )
+    chosen = extract(
+        weighted_query("dépense de santé du protocole"), [Hit(chunk, 1.0)], lambda _t: 1.0
+    )
+    texts = [s.text for s in chosen.sentences]
+    assert texts and all(not t.startswith("d'optimiser") for t in texts)
+    assert texts[0].startswith("La dépense de santé du protocole")

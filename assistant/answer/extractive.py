@@ -253,7 +253,8 @@ def _candidates(
     candidates = [
         s
         for s in candidates
-        if hits[s.passage].exact_reference or not _repeats_title(s, titles[s.passage])
+        if (hits[s.passage].exact_reference or not _repeats_title(s, titles[s.passage]))
+        and not _is_fragment(s.text)
     ]
     if already_said:
         said = _flat(already_said)
@@ -279,6 +280,17 @@ def _semantic_scores(
         (s.passage, s.position): weight * ((average if cosine is None else cosine) - best)
         for s, cosine in zip(candidates, cosines, strict=True)
     }
+
+
+def _is_fragment(text: str) -> bool:
+    """A unit that opens in lower case is the end of a sentence or list cut off before it.
+
+    A passage that starts in the middle of a sentence (passages overlap), or a list item whose
+    introduction is in the previous passage (« d'optimiser la dépense de santé via les leviers
+    décrits… ») is not a statement a user can read alone: it is never quoted.
+    """
+    first = text.lstrip("«\"“ (")[:1]
+    return first.isalpha() and first.islower()
 
 
 def _flat(text: str) -> str:
