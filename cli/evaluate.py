@@ -276,9 +276,15 @@ def _compare(
 def _print_metrics(
     run: SavedRun, reference: SavedRun | None, questions: Path
 ) -> RunComparison | None:
-    """Metric table with 95 % intervals, and the paired difference to the reference if any."""
+    """Metric table with 95 % intervals, and the paired difference to the reference if any.
+
+    A reference run on other questions (the dev baseline beside a held-out set) is left out:
+    there is nothing to pair, and its figures are not this set's.
+    """
     from evals.compare import compare_runs, metric_intervals
 
+    if reference is not None and not {i.id for i in reference.items} & {i.id for i in run.items}:
+        reference = None
     comparison = compare_runs(reference, run) if reference and reference.items else None
     if comparison is not None:
         print_metric_changes(comparison, f"Évaluation ({questions}) et référence")

@@ -379,3 +379,30 @@ def test_coop_eval_gate_fails_on_a_drop_beyond_noise_against_the_baseline_run(
     assert gated.exit_code == 1, gated.output
     assert "Régression : key_fact_coverage : 1.000 → 0.000" in gated.output
     assert gated.output.count("Régression :") == 1  # hit_at_5 is unchanged and above its floor
+
+
+def test_a_baseline_on_other_questions_is_not_paired_with_this_set(
+    indexed_env: Settings, fake_embedder: None, tmp_path: Path
+) -> None:
+    """A held-out set evaluated beside the dev baseline shows its own figures, not zeros."""
+
+    def questions(prefix: str) -> Path:
+        path = tmp_path / f"{prefix}.yaml"
+        path.write_text(
+            f"- id: {prefix}1\n"
+            '  question: "Qui autorise les protocoles nationaux ?"\n'
+            f"  expected_sources: [{{doc: {CODE.doc_id}}}]\n"
+            '  must_include: [["arrêté"]]\n',
+            encoding="utf-8",
+        )
+        return path
+
+    baseline = tmp_path / "baseline.json"
+    common = ["--k", "3", "--runs-dir", str(tmp_path / "runs"), "--baseline", str(baseline)]
+    dev = runner.invoke(cli.app, ["eval", "--questions", str(questions("dev")), *common,
+                                  "--update-baseline"])  # fmt: skip
+    assert dev.exit_code == 0, dev.output
+    held_out = runner.invoke(cli.app, ["eval", "--questions", str(questions("ho")), *common])
+    assert held_out.exit_code == 0, held_out.output
+    assert "apparié" not in held_out.output
+    assert "hit_at_1" in held_out.output and "1.000" in held_out.output
