@@ -289,7 +289,7 @@ def _is_fragment(text: str) -> bool:
     introduction is in the previous passage (« d'optimiser la dépense de santé via les leviers
     décrits… ») is not a statement a user can read alone: it is never quoted.
     """
-    first = text.lstrip("«\"“ (")[:1]
+    first = text.lstrip('«"“ (')[:1]
     return first.isalpha() and first.islower()
 
 
