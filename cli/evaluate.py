@@ -220,14 +220,15 @@ def _run(
 
 
 def _save(run: SavedRun, json_out: Path | None, runs_dir: Path, baseline: Path | None) -> None:
-    from evals.runs import archive_path, save_run
+    from evals.runs import archive_path, save_run, without_texts
 
     if json_out:
         save_run(run, json_out)
         archived = save_run(run, archive_path(run, runs_dir))
         console().print(f"Exécution enregistrée : {json_out} et {archived}")
     if baseline:
-        save_run(run, baseline)
+        # Committed to the project: no text of the corpus in it.
+        save_run(without_texts(run), baseline)
         console().print(f"Nouvelle référence : {baseline}")
 
 

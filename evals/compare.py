@@ -115,7 +115,7 @@ def compare_items(before: ItemResult, after: ItemResult) -> QuestionDiff:
     better = [name for name in new if name in old and new[name] > old[name]]
     worse = [name for name in new if name in old and new[name] < old[name]]
     changes = []
-    if before.answer != after.answer:
+    if before.answer_fingerprint != after.answer_fingerprint:
         changes.append("answer")
     if before.citations != after.citations or _passage_keys(before) != _passage_keys(after):
         changes.append("citations")
@@ -135,6 +135,7 @@ def compare_items(before: ItemResult, after: ItemResult) -> QuestionDiff:
         changes=changes,
         before=before,
         after=after,
+        # A text-free baseline keeps only fingerprints: then only the new answer is shown.
         answer_diff=word_diff(before.answer, after.answer) if "answer" in changes else [],
     )
 

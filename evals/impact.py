@@ -18,13 +18,16 @@ from assistant.index.store import ChromaStore
 from assistant.present.feedback import FeedbackRecord
 from assistant.schema import Message
 from evals.cases import EvalCase
-from evals.metrics import ItemResult
+from evals.metrics import ItemResult, answer_sha256
 from evals.runs import SavedRun
 from ingest.split.diff import CorpusDiff
 
 FEEDBACK_ORIGIN = "avis du chat"
 
 _URL = re.compile(r"<(\S+)>\s*$")
+
+
+TEXT_NOT_KEPT = "(texte non conservé : la référence commitée ne garde aucun texte du corpus)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,8 @@ class ImpactedQuestion:
     old_citations: list[str]
     old_refused: bool
     history: list[str] = field(default_factory=list)
+    old_fingerprint: str = ""
+    """Hash of the old answer (its only trace in a baseline committed without corpus text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +58,8 @@ class Reasked:
     @property
     def changed(self) -> bool:
         """Whether the new answer differs from the old one."""
-        return self.answer != self.impacted.old_answer
+        old = self.impacted.old_fingerprint or answer_sha256(self.impacted.old_answer)
+        return answer_sha256(self.answer) != old
 
 
 def indexed_passages(store: ChromaStore) -> dict[str, set[str]]:
@@ -103,7 +109,8 @@ def impacted_eval_questions(
                     id=item_id,
                     question=item.question,
                     reasons=reasons,
-                    old_answer=item.answer,
+                    old_answer=item.answer or TEXT_NOT_KEPT,
+                    old_fingerprint=item.answer_fingerprint,
                     old_citations=list(item.citations),
                     old_refused=item.refused,
                     history=list((histories or {}).get((questions, item_id), [])),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -60,6 +61,18 @@ class ItemResult:
     notice: str = ""
     extra: dict[str, float] = field(default_factory=dict)
     passages: list[CitedPassage] = field(default_factory=list)
+    answer_sha256: str = ""
+    """Fingerprint of ``answer``: kept when the text itself is not (a committed baseline)."""
+
+    @property
+    def answer_fingerprint(self) -> str:
+        """``answer_sha256``, or the hash of ``answer`` for runs saved before it existed."""
+        return self.answer_sha256 or answer_sha256(self.answer)
+
+
+def answer_sha256(text: str) -> str:
+    """Hash of an answer's text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def score_item(
@@ -90,6 +103,7 @@ def score_item(
         latency_s=latency_s,
         rank=first_hit_rank(retrieved, case.expected_docs),
         passages=list(passages),
+        answer_sha256=answer_sha256(answer_text),
     )
 
 

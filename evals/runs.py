@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,6 +100,25 @@ def save_run(run: SavedRun, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(run.to_json(), encoding="utf-8")
     return path
+
+
+def without_texts(run: SavedRun) -> SavedRun:
+    """The run without any text quoted from the corpus, for a file committed to the project.
+
+    Answers (sentences of the texts) and passage sections (a web page's first sentence) are
+    left out; their fingerprints, the cited passages' hashes and every score stay, so a later
+    run is still compared question by question and a corpus change still found.
+    """
+    items = [
+        replace(
+            item,
+            answer="",
+            answer_sha256=item.answer_fingerprint,
+            passages=[replace(passage, section="") for passage in item.passages],
+        )
+        for item in run.items
+    ]
+    return replace(run, items=items)
 
 
 def archive_path(run: SavedRun, folder: Path) -> Path:

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
+from assistant.config import Settings
 from assistant.errors import ConfigError, CoopError
 from evals.compare import (
     compare_items,
@@ -331,3 +332,47 @@ def test_provenance_changes_name_code_corpus_and_settings_not_paths() -> None:
         "réglage min_score : 0.47 → 0.5",
     ]
     assert provenance_changes(before, before) == []
+
+
+def test_the_committed_baseline_keeps_no_corpus_text_and_still_compares(tmp_path: Path) -> None:
+    """The baseline is committed: answers and sections quote the texts, only hashes stay."""
+    from evals.compare import compare_items
+    from evals.runs import without_texts
+
+    quoted = "Les protocoles nationaux sont autorisés par arrêté des ministres."
+    passages = [CitedPassage(1, "a", "Qu'est-ce qu'un protocole de coopération ?", 2, "c1", "h1")]
+    full = run([item("q1", answer=quoted, passages=passages)])
+    path = save_run(without_texts(full), tmp_path / "baseline.json")
+
+    text = path.read_text(encoding="utf-8")
+    assert quoted not in text and "Qu'est-ce" not in text
+    baseline = load_run(path)
+    assert baseline.items[0].passages[0].content_hash == "h1"
+    # The same answer is the same; another one is a change.
+    assert compare_items(baseline.items[0], full.items[0]).group == "same"
+    reworded = item("q1", answer="L'ARS autorise le protocole.", passages=passages)
+    assert "answer" in compare_items(baseline.items[0], reworded).changes
+
+
+def test_coop_eval_update_baseline_writes_no_corpus_text(
+    indexed_env: Settings, fake_embedder: None, tmp_path: Path
+) -> None:
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        '- id: q1\n  question: "Qui autorise les protocoles nationaux ?"\n'
+        '  must_include: [["arrêté"]]\n',
+        encoding="utf-8",
+    )
+    baseline, saved = tmp_path / "baseline.json", tmp_path / "run.json"
+    result = runner.invoke(
+        cli.app,
+        ["eval", "--questions", str(questions), "--runs-dir", str(tmp_path / "runs"),
+         "--baseline", str(baseline), "--update-baseline", "--json", str(saved)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    answer = load_run(saved).items[0].answer
+    assert answer and load_run(baseline).items[0].answer == ""
+    assert json.dumps(answer.splitlines()[0], ensure_ascii=False)[1:-1] not in baseline.read_text(
+        encoding="utf-8"
+    )
+    assert load_run(baseline).items[0].answer_fingerprint == load_run(saved).items[0].answer_sha256
