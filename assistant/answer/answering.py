@@ -376,7 +376,7 @@ class Assistant:
         )
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if english else ""
-        if self._should_refuse(question, hits, chosen):
+        if self._should_refuse(question, hits, chosen, english=english):
             timings["total_s"] = time.perf_counter() - started
             refusal = Answer(
                 question,
@@ -461,7 +461,9 @@ class Assistant:
         top = [h.dense_score for h in hits[:3] if h.dense_score is not None]
         return (max(top) if top else 0.0), chosen.coverage
 
-    def _should_refuse(self, question: str, hits: Sequence[Hit], chosen: Extract) -> bool:
+    def _should_refuse(
+        self, question: str, hits: Sequence[Hit], chosen: Extract, *, english: bool
+    ) -> bool:
         if not hits or not chosen.sentences:
             return True
         if any(h.exact_reference for h in hits):
@@ -477,7 +479,7 @@ class Assistant:
         ):
             return True
         similarity, covered = self.evidence(hits, chosen)
-        if looks_english(question):
+        if english:
             # Lexical coverage, the other half of the evidence, does not apply across languages:
             # the best passage's cosine alone must clear the threshold.
             return similarity < self.min_score

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from assistant.answer.authority import authority_bonus, authority_sort_key
 from assistant.config import AUTHORITY_WEIGHT
@@ -64,15 +64,8 @@ class SentenceWeights:
         return tuple(getattr(self, name) for name in FEATURES)
 
 
-FEATURES = (
-    "coverage",
-    "title_coverage",
-    "rank",
-    "exact",
-    "lead",
-    "expected_kind",
-    "superseded",
-)
+FEATURES = tuple(f.name for f in fields(SentenceWeights))
+"""The signals of a candidate sentence, in the order ``candidate_features`` gives them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,11 @@ opening the index, retrieval, answer).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from evals.bench.harness import ratio
 
@@ -40,34 +38,26 @@ class StartupBench:
     runs: int
 
 
-def _best_wall(command: Sequence[str], runs: int) -> float:
-    """Shortest wall time of ``runs`` executions (each must succeed; this process's env)."""
-    best = float("inf")
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, timeout=600)
-        best = min(best, time.perf_counter() - started)
-    return best
+def _wall_time(command: Sequence[str]) -> float:
+    """Wall time of one execution, which must succeed (this process's environment)."""
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, timeout=600)
+    return time.perf_counter() - started
 
 
-def run_startup_bench(question: str, *, runs: int = 2, cwd: Path | None = None) -> StartupBench:
+def run_startup_bench(question: str, *, runs: int = 2) -> StartupBench:
     """Time ``coop --help``, the model floor and a cold ``coop ask QUESTION``, ``runs`` each.
 
-    The three kinds of process take turns run by run, so a load that drifts weighs on all.
+    The three kinds of process take turns run by run, so a load that drifts weighs on all; the
+    best time of each is kept.
     """
     coop = [sys.executable, "-c", "from cli import main; main()"]
     floor = [sys.executable, "-c", _MODEL_ONLY, question]
-    best = {"help": float("inf"), "floor": float("inf"), "ask": float("inf")}
     commands = {"help": [*coop, "--help"], "floor": floor, "ask": [*coop, "ask", question]}
-    previous = os.getcwd()
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        for _ in range(max(1, runs)):
-            for name, command in commands.items():
-                best[name] = min(best[name], _best_wall(command, 1))
-    finally:
-        os.chdir(previous)
+    best = dict.fromkeys(commands, float("inf"))
+    for _ in range(max(1, runs)):
+        for name, command in commands.items():
+            best[name] = min(best[name], _wall_time(command))
     return StartupBench(
         help_s=best["help"],
         model_and_question_s=best["floor"],
