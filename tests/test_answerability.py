@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.answerability import missing_entities, question_entities
+from assistant.answer.answerability import missing_entities, protocol_subject, question_entities
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,49 @@ def test_assistant_refuses_a_question_on_a_region_the_corpus_does_not_cover(
 )
 def test_a_year_that_dates_the_rule_is_not_an_entity(question: str) -> None:
     assert question_entities(question) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        (
+            "Que prévoit le protocole national sur la prise en charge du mal de gorge ?",
+            ["mal", "gorg"],
+        ),
+        (
+            "Existe-t-il un protocole qui permet à l'infirmière de renouveler une contraception ?",
+            ["renouvel", "contracept"],
+        ),
+        ("Existe-t-il un protocole pour les entorses de la cheville ?", ["entors", "chevill"]),
+        ("Comment adhérer à un protocole de coopération ?", []),
+        ("Qui déclare un protocole local à l'ARS ?", []),
+    ],
+)
+def test_protocol_subject(question: str, subject: list[str]) -> None:
+    assert protocol_subject(question) == subject
+
+
+def test_a_protocol_subject_absent_from_the_evidence_is_missing() -> None:
+    evidence = ["Protocole national : prise en charge de la cystite par le pharmacien."]
+    question = "Que prévoit le protocole national sur la prise en charge du mal de gorge ?"
+    assert missing_entities(question, evidence) == ["mal gorg"]
+    covered = "Que prévoit le protocole national sur la prise en charge de la cystite ?"
+    assert missing_entities(covered, evidence) == []
+
+
+def test_a_named_article_that_does_not_state_what_is_asked_is_refused(
+    shared_assistant: object,
+) -> None:
+    """Naming an article no longer bypasses the answer-type check: it must state the number."""
+    from assistant.answer.answering import Assistant
+
+    assert isinstance(shared_assistant, Assistant)
+    named = "Selon l'article L. 4011-2, quel décret fixe les exigences de qualité ?"
+    assert not shared_assistant.ask(named).refused
+    number = "Quel est le numéro du décret prévu par l'article L. 4011-2 sur les exigences ?"
+    assert shared_assistant.ask(number).refused
+    shared_assistant.check_answer_type = False
+    try:
+        assert not shared_assistant.ask(number).refused
+    finally:
+        shared_assistant.check_answer_type = True

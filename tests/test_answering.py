@@ -8,13 +8,12 @@ import pytest
 from assistant.answer import prompts
 from assistant.answer.answering import (
     Assistant,
-    answer_type_missing,
     carry_over,
     clean_question,
-    expected_kind_bonus,
     is_follow_up,
     renumber,
 )
+from assistant.answer.asked_kind import answer_type_missing, expected_kind_bonus
 from assistant.answer.extractive import extract, weighted_query
 from assistant.errors import GenerationError, QuestionError
 from assistant.retrieve.hybrid import SearchFilters
@@ -195,6 +194,16 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("Combien de protocoles sont autorisés ?", "Le cadre d'un protocole national.", True),
         ("Combien d'heures de formation ?", "La formation dure 40 heures.", False),
         ("Qui rédige les protocoles ?", "Les professionnels de santé.", False),
+        ("Dans quelles régions est-il appliqué ?", "Il est appliqué dans deux régions.", True),
+        ("Dans quelles régions est-il appliqué ?", "Il est appliqué en Île-de-France.", False),
+        ("Dans quelle région ?", "Expérimenté en Pays de la Loire.", False),
+        ("Quel est le numéro du décret ?", "Un décret en Conseil d'État le précise.", True),
+        ("Quel est le numéro du décret ?", "Le décret n° 2020-148 le précise.", False),
+        ("Quelle sanction pénale encourt-il ?", "Le protocole est suspendu par l'ARS.", True),
+        ("Quelle sanction pénale encourt-il ?", "Un an d'emprisonnement et 15 000 euros.", False),
+        ("À quelle fréquence se réunit-il ?", "Le comité se réunit sur convocation.", True),
+        ("À quelle fréquence se réunit-il ?", "Il se réunit au moins deux fois par an.", False),
+        ("En quelle année le guide est-il paru ?", "Le guide est une référence.", True),
     ],
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:

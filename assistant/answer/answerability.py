@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable
 
 from assistant.text.glossary import expansions
-from assistant.text.normalize import fold_for_matching
+from assistant.text.normalize import fold_for_matching, tokenize_fr
 
-__all__ = ["missing_entities", "question_entities"]
+__all__ = ["REGIONS", "missing_entities", "protocol_subject", "question_entities"]
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b(?!-)")
 # "avant 2019", "depuis 2025": a year that dates the rule asked about, not a thing to find.
@@ -24,7 +24,7 @@ _TIME_BOUND = re.compile(
 )
 _TEXT_NUMBER = re.compile(r"\b(?:19|20)\d{2}-\d{1,5}\b")
 # Regions and overseas territories, as written in the texts (folded, hyphens as spaces).
-_REGIONS = (
+REGIONS = (
     "auvergne rhone alpes", "bourgogne franche comte", "bretagne", "centre val de loire",
     "corse", "grand est", "hauts de france", "ile de france", "normandie",
     "nouvelle aquitaine", "occitanie", "pays de la loire", "provence alpes cote d'azur", "paca",
@@ -63,7 +63,7 @@ def question_entities(question: str) -> list[str]:
         before = fold_for_matching(question[: match.start()])
         if not any(match.group() in n for n in numbers) and not _TIME_BOUND.search(before):
             found.append(match.group())
-    found += [region for region in _REGIONS if re.search(rf"\b{re.escape(region)}\b", folded)]
+    found += [region for region in REGIONS if re.search(rf"\b{re.escape(region)}\b", folded)]
     region_words = {w for region in found for w in region.split()}
     words = list(_CAPITALISED.finditer(question))
     for match in words:
@@ -77,6 +77,40 @@ def question_entities(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# What a protocol the question names is about: "le protocole national sur la prise en charge du
+# mal de gorge", "un protocole qui permet à l'infirmière de renouveler une contraception".
+_PROTOCOL_SUBJECT = re.compile(
+    r"\bprotocoles?\s+(?:(?:national|nationaux|local|locaux|de cooperation)\s+)*"
+    r"(?:(?:sur|pour|relatifs? a|concernant|portant sur)\s+"
+    r"|qui (?:permet|permettent|autorise|autorisent)\s+(?:a|aux)\s+"
+    r"[\w']+(?:\s+[\w']+)?\s+d(?:e\s+|'))"
+    r"(?:la prise en charge\s+(?:de la |du |des |de l'|d'|de ))?(?P<subject>[^?,;:()]+)"
+)
+# Where the subject ends: a relative pronoun, a preposition that starts a new part, a verb.
+_SUBJECT_END = re.compile(
+    r"\b(?:qui|que|dont|par|dans|en|avec|entre|chez|pour|sur|est|sont|peut|peuvent|doit|"
+    r"doivent|a-t-il|a-t-elle|ont|etait|etaient)\b"
+)
+_SUBJECT_TOKENS = 3
+
+
+def protocol_subject(question: str) -> list[str]:
+    """Word stems of what a protocol named by the question is about (empty when none is named)."""
+    match = _PROTOCOL_SUBJECT.search(fold_for_matching(question))
+    if match is None:
+        return []
+    subject = match.group("subject")
+    end = _SUBJECT_END.search(subject)
+    return tokenize_fr(subject[: end.start()] if end else subject)[:_SUBJECT_TOKENS]
+
+
+def _subject_missing(subject: list[str], evidence: str) -> bool:
+    """More than half of the subject's words appear nowhere in the evidence."""
+    found = set(tokenize_fr(evidence))
+    absent = [token for token in subject if token not in found]
+    return 2 * len(absent) > len(subject)
+
+
 def _present(entity: str, evidence: str) -> bool:
     if re.search(rf"(?<![\w]){re.escape(_fold(entity))}(?![\w])", evidence):
         return True
@@ -85,6 +119,15 @@ def _present(entity: str, evidence: str) -> bool:
 
 
 def missing_entities(question: str, evidence: Iterable[str]) -> list[str]:
-    """Entities of ``question`` that appear nowhere in ``evidence`` (texts and titles)."""
-    text = _fold(" ".join(evidence))
-    return [entity for entity in question_entities(question) if not _present(entity, text)]
+    """Entities of ``question`` that appear nowhere in ``evidence`` (texts and titles).
+
+    The subject of a protocol the question names counts as one entity, missing when most of its
+    words are absent ("le protocole sur le mal de gorge" against passages on other protocols).
+    """
+    joined = " ".join(evidence)
+    text = _fold(joined)
+    missing = [entity for entity in question_entities(question) if not _present(entity, text)]
+    subject = protocol_subject(question)
+    if subject and _subject_missing(subject, joined):
+        missing.append(" ".join(subject))
+    return missing

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from assistant.answer import prompts
 from assistant.answer.answerability import missing_entities
+from assistant.answer.asked_kind import answer_type_missing, expected_kind_bonus
 from assistant.answer.authority import divergence_notes
 from assistant.answer.checklist import build_checklist
 from assistant.answer.extractive import (
@@ -30,7 +30,7 @@ from assistant.errors import GenerationError, QuestionError
 from assistant.index.units import UnitVectorsFile
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
 from assistant.schema import Answer, Citation, Generator, Hit, Message
-from assistant.text.dates import FOLDED_MONTHS_PATTERN, long_french_date
+from assistant.text.dates import long_french_date
 from assistant.text.normalize import (
     CITATION_MARKER,
     fold_accents,
@@ -55,154 +55,10 @@ _PRONOUNS = {
 _ENGLISH_SEMANTIC_WEIGHT = 3.0
 # Evidence strength = best cosine similarity + this weight × query coverage (dev-set calibrated).
 _COVERAGE_WEIGHT = 0.3
-_NUMBER_WORDS = (
-    r"\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent)\b"
-)
-# Expected answer types: a question asking for an amount, a phone number, a duration in hours or
-# a count is only answered by a passage that states one (otherwise the corpus does not say).
-# "Combien de protocoles …": the answer must count that very noun.
-# A count: "un"/"une" are left out ("d'un protocole" counts nothing), "une dizaine" is kept.
-_COUNT_WORDS = (
-    r"\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent|"
-    r"dizaine|vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|centaine|millier)s?\b"
-)
-# Words that may stand between a number and what it counts ("60 le nombre de protocoles").
-_QUANTITY_WORDS = frozenset(
-    {
-        "nombre", "total", "totalite", "dizaine", "dizaines", "vingtaine", "trentaine",
-        "quarantaine", "cinquantaine", "soixantaine", "centaine", "centaines", "millier",
-        "milliers", "plus", "moins", "pres", "environ",
-    }
-)  # fmt: skip
-_COUNTED_NOUN = re.compile(r"\bcombien d(?:e |')(?!temps\b)(\w{4,})")
-_DAY_DATE = (
-    rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN})(?: \d{{4}})?|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
-    rf"|(?:{FOLDED_MONTHS_PATTERN}) \d{{4}}"
-)
-_DURATION = rf"(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|semaines?|mois|ans|annees?|heures?)"
-# Expected answer types, question form → what the answer must state (both on folded text).
-_ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (
-        re.compile(r"\b(?:a|avant) quelle date\b|\bjusqu'a quand\b"),
-        re.compile(_DAY_DATE),
-    ),
-    (re.compile(r"\ben quelle annee\b"), re.compile(r"\b(?:19|20)\d{2}\b")),
-    (
-        re.compile(r"\b(?:dans )?quel delai\b|\bquelle duree\b|\bcombien de temps\b"),
-        re.compile(_DURATION),
-    ),
-    (
-        re.compile(r"\b(?:adresse (?:electronique|e-?mail|mail)|courriel)\b"),
-        re.compile(r"[\w.-]+@[\w-]+\.\w+"),
-    ),
-    (re.compile(r"\bquel (?:taux|pourcentage)\b"), re.compile(r"\d\s*%|pour ?cent")),
-    (
-        re.compile(
-            r"montant|combien (?:coute|est paye|gagne|touche)|tarif|prix|salaire|euros"
-            r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
-        ),
-        re.compile(r"\d[\d .,]*\s?(?:(?:millions?|milliards?) (?:d.)?)?(?:€|euros?)"),
-    ),
-    (re.compile(r"telephone"), re.compile(r"(?:\d{2}[ .]?){5}")),
-    (re.compile(r"combien d'heures"), re.compile(r"\d+\s*h(?:eures?)?\b")),
-    (re.compile(r"\bcombien de\b"), re.compile(rf"\d|{_NUMBER_WORDS}")),
-]
-# A person asked for by name: the answer must name someone (two capitalised words, or a title).
-_ASKS_NAME = re.compile(
-    r"\bcomment s'appel|\bquel est le nom\b|\bqui (?:preside|dirige|est (?:le|la) (?:ministre|"
-    r"president|directeur|directrice))\b|\bquel(?:le)? (?:depute|senateur|ministre|premiere? "
-    r"ministre)\b"
-)
-_PERSON_NAME = re.compile(
-    r"\b(?:M\.|Mme|Dr|Pr)\s+[A-Z]|\b[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)? [A-ZÀ-Ý]{2,}"
-)
-
-
-_DATE = rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN}) \d{{4}}|\d{{2}}/\d{{2}}/\d{{4}}"
-# What kind of sentence answers a kind of question (folded text): a text's reference, a date, a
-# duration, an actor, a place. Such sentences get a bonus when the answer is composed.
-_EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (
-        re.compile(r"\bquel(?:le)?s? (?:decret|loi|arrete|texte)"),
-        re.compile(rf"(?:decret|loi|arrete)\s+(?:n°\s*)?\d{{2,4}}-\d+|{_DATE}"),
-    ),
-    (
-        re.compile(r"\b(?:quand|depuis quand|quelle date|a quelle date|publie)"),
-        re.compile(rf"{_DATE}|\b(?:19|20)\d{{2}}\b"),
-    ),
-    (
-        re.compile(r"\b(?:quel delai|dans quel delai|combien de temps|duree)"),
-        re.compile(rf"\b(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|mois|ans|semaines?)"),
-    ),
-    (
-        re.compile(
-            r"^(?:et )?qui\b|\bpar qui\b|\bquel(?:le)? (?:instance|autorite|organisme)|"
-            r"\bqui (?:doit|peut|valide|autorise|decide|declare|recoit|siege|selectionn)"
-        ),
-        re.compile(
-            r"\b(?:directeur|directrice|agence regionale|ars|comite|cnci|haute autorite|has|"
-            r"ministres?|commission|chef d'etablissement|responsable|conseil)\b"
-        ),
-    ),
-    (
-        re.compile(r"^(?:et )?ou\b|\bou (?:trouver|deposer|declarer|envoyer)"),
-        re.compile(r"\b(?:site|plateforme|en ligne|demarches|application)\b"),
-    ),
-]
-_EXPECTED_KIND_BONUS = 0.15
 _ASKS_SINCE_WHEN = re.compile(
     r"depuis quand|a partir de quand|\bquand\b.*\b(?:vigueur|appliqu|redaction|version)|"
     r"date d'entree en vigueur|(?:redaction|version) (?:actuelle|en vigueur)"
 )
-
-
-def expected_kind_bonus(question: str) -> Callable[[str], float] | None:
-    """Bonus for sentences of the kind the question asks for (who, when, which text…), if any."""
-    asked = fold_for_matching(question)
-    patterns = [answer for ask, answer in _EXPECTED_KINDS if ask.search(asked)]
-    if not patterns:
-        return None
-
-    def bonus(sentence: str) -> float:
-        folded = fold_for_matching(sentence)
-        return _EXPECTED_KIND_BONUS if any(p.search(folded) for p in patterns) else 0.0
-
-    return bonus
-
-
-def answer_type_missing(question: str, answer_text: str) -> bool:
-    """True when the question asks for a figure that the chosen sentences do not contain."""
-    asked = fold_for_matching(question)
-    answer = fold_accents(answer_text)
-    counted = _COUNTED_NOUN.search(asked)
-    if counted and not _counts(counted.group(1), answer):
-        return True
-    if _ASKS_NAME.search(asked):
-        return not _PERSON_NAME.search(answer_text)
-    for question_pattern, answer_pattern in _ANSWER_TYPES:
-        if question_pattern.search(asked):
-            return not answer_pattern.search(answer)
-    return False
-
-
-def _counts(noun: str, answer: str) -> bool:
-    """Whether the answer gives a number of ``noun`` ("près de 60 le nombre de protocoles").
-
-    "deux modèles de protocoles" counts models, not protocols: a word followed by "de" may
-    only stand between the number and the noun when it is itself a quantity ("nombre"). A year
-    is no count.
-    """
-    stem = noun[: max(4, len(noun) - 2)]
-    # A year ("Ma santé 2022, les protocoles") counts nothing.
-    number = r"(?<![\d-])(?!(?:19|20)\d{2}\b)\d+"
-    pattern = rf"(?:{number}|{_COUNT_WORDS})\W+((?:[\w']+\W+){{0,4}}?){re.escape(stem)}"
-    for match in re.finditer(pattern, answer):
-        words = re.findall(r"[\w]+", match.group(1))
-        pairs = itertools.pairwise([*words, ""])
-        counted = [word for word, after in pairs if after in {"de", "d", "des"}]
-        if all(word in _QUANTITY_WORDS for word in counted):
-            return True
-    return False
 
 
 _ENGLISH_WORDS = {
@@ -466,12 +322,12 @@ class Assistant:
     ) -> bool:
         if not hits or not chosen.sentences:
             return True
+        # The lead sentence must state the kind of thing asked (a date, a count, a name…), even
+        # when the question names a text: the décret found may not say who signed it.
+        if self.check_answer_type and answer_type_missing(question, chosen.sentences[0].text):
+            return True
         if any(h.exact_reference for h in hits):
             return False
-        if self.check_answer_type and answer_type_missing(
-            question, " ".join(s.text for s in chosen.sentences)
-        ):
-            return True
         # The specific things the question names (a region, a year, a text, a name) must be in
         # the evidence: otherwise the passages are on the topic but do not answer this question.
         if self.check_entities and missing_entities(
