@@ -77,6 +77,8 @@ def test_a_year_that_dates_the_rule_is_not_an_entity(question: str) -> None:
         ),
         ("Existe-t-il un protocole pour les entorses de la cheville ?", ["entors", "chevill"]),
         ("Comment adhérer à un protocole de coopération ?", []),
+        ("Qui pouvait répondre à l'AMI sur la vaccination ?", ["vaccin"]),
+        ("Comment candidater à un AMI pour un futur protocole national ?", []),
         ("Qui déclare un protocole local à l'ARS ?", []),
     ],
 )

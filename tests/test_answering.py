@@ -204,6 +204,12 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("À quelle fréquence se réunit-il ?", "Le comité se réunit sur convocation.", True),
         ("À quelle fréquence se réunit-il ?", "Il se réunit au moins deux fois par an.", False),
         ("En quelle année le guide est-il paru ?", "Le guide est une référence.", True),
+        ("Quand se termine la période ?", "La période est prolongée par arrêté.", True),
+        ("Quand se termine la période ?", "Elle se termine le 30 avril 2023.", False),
+        ("Il est entré en vigueur quand ?", "Il est entré en vigueur en 2021.", False),
+        ("Il est entré en vigueur quand ?", "Il s'applique aux protocoles locaux.", True),
+        ("À partir de quand peut-il exercer ?", "Dès la fin de sa formation.", False),
+        ("Que faire quand on s'engage dans un protocole ?", "Prévenir son assureur.", False),
     ],
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:

@@ -77,11 +77,13 @@ def question_entities(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-# What a protocol the question names is about: "le protocole national sur la prise en charge du
-# mal de gorge", "un protocole qui permet à l'infirmière de renouveler une contraception".
+# What a protocol or an AMI the question names is about: "le protocole national sur la prise en
+# charge du mal de gorge", "un protocole qui permet à l'infirmière de renouveler une contraception",
+# "l'AMI sur la vaccination".
 _PROTOCOL_SUBJECT = re.compile(
-    r"\bprotocoles?\s+(?:(?:national|nationaux|local|locaux|de cooperation)\s+)*"
-    r"(?:(?:sur|pour|relatifs? a|concernant|portant sur)\s+"
+    r"\b(?:protocoles?|ami|appels? a manifestation d'interet)\s+"
+    r"(?:(?:national|nationaux|local|locaux|de cooperation)\s+)*"
+    r"(?:(?:sur|pour|relatifs? a|concernant|portant sur|consacre a)\s+"
     r"|qui (?:permet|permettent|autorise|autorisent)\s+(?:a|aux)\s+"
     r"[\w']+(?:\s+[\w']+)?\s+d(?:e\s+|'))"
     r"(?:la prise en charge\s+(?:de la |du |des |de l'|d'|de ))?(?P<subject>[^?,;:()]+)"
@@ -92,16 +94,21 @@ _SUBJECT_END = re.compile(
     r"doivent|a-t-il|a-t-elle|ont|etait|etaient)\b"
 )
 _SUBJECT_TOKENS = 3
+# Stems that say what kind of protocol it is, not what it is about.
+_GENERIC_SUBJECT = frozenset(
+    {"protocol", "national", "nationaux", "local", "locaux", "cooper", "futur", "nouveau", "nouvel"}
+)
 
 
 def protocol_subject(question: str) -> list[str]:
-    """Word stems of what a protocol named by the question is about (empty when none is named)."""
+    """Word stems of what a protocol or AMI the question names is about (empty when none is)."""
     match = _PROTOCOL_SUBJECT.search(fold_for_matching(question))
     if match is None:
         return []
     subject = match.group("subject")
     end = _SUBJECT_END.search(subject)
-    return tokenize_fr(subject[: end.start()] if end else subject)[:_SUBJECT_TOKENS]
+    tokens = tokenize_fr(subject[: end.start()] if end else subject)
+    return [token for token in tokens if token not in _GENERIC_SUBJECT][:_SUBJECT_TOKENS]
 
 
 def _subject_missing(subject: list[str], evidence: str) -> bool:

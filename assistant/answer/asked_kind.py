@@ -56,6 +56,15 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(_DAY_DATE),
     ),
     (re.compile(r"\ben quelle annee\b"), re.compile(r"\b(?:19|20)\d{2}\b")),
+    # "Quand se termine…", "Il est entré en vigueur quand ?" (not "quand on s'engage…", nor
+    # "à partir de quand", which a condition answers as well as a date).
+    (
+        re.compile(
+            r"(?:^|\b(?:et|mais) )quand\b(?! (?:on|un|une|il|elle|ils|elles|le|la|les|l'|des|je|"
+            r"nous|vous)\b)|(?<!partir de )(?<!depuis )(?<!jusqu'a )\bquand ?\?$"
+        ),
+        re.compile(rf"{_DAY_DATE}|\b(?:19|20)\d{{2}}\b"),
+    ),
     (
         re.compile(r"\b(?:dans )?quel delai\b|\bquelle duree\b|\bcombien de temps\b"),
         re.compile(_DURATION),
