@@ -15,6 +15,7 @@ from assistant.config import SECONDARY_DISCOUNT, RetrieverMode
 from assistant.hierarchy import authority_of
 from assistant.index.lexical import Bm25Index
 from assistant.index.store import ChromaStore
+from assistant.retrieve.text_articles import find_text_articles, passages_of
 from assistant.schema import Chunk, Embedder, Hit, date_number, is_in_force
 from assistant.text.glossary import expand_vocabulary
 from assistant.text.normalize import (
@@ -236,6 +237,8 @@ class HybridRetriever:
         exact: list[Chunk] = []
         for reference in find_references(query):
             exact += self.lexical.by_article(reference)
+        for text_article in find_text_articles(query):
+            exact += passages_of(text_article, self.lexical.chunks)
         numbers = TEXT_NUMBER.findall(query)
         if numbers:
             for chunk in self.lexical.chunks:
