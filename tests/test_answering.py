@@ -764,3 +764,41 @@ def test_a_sentence_cut_off_by_the_previous_passage_is_never_quoted() -> None:
     texts = [s.text for s in chosen.sentences]
     assert texts and all(not t.startswith("d'optimiser") for t in texts)
     assert texts[0].startswith("La dépense de santé du protocole")
+
+
+# --- official first in the answer --------------------------------------------------------------
+
+
+def test_an_official_sentence_saying_what_a_press_lead_says_leads_instead() -> None:
+    question = "Qui déclare la mise en œuvre d'un protocole local à l'agence ?"
+    press = _hit(
+        1,
+        "Comme le détaille l'arrêté paru ce mardi, le directeur de la structure déclare la "
+        "mise en œuvre du protocole local à l'agence régionale de santé.",
+        kind="presse",
+        status="information",
+    )
+    code = _hit(
+        2,
+        "Le directeur de la structure déclare la mise en œuvre du protocole local à l'agence "
+        "régionale de santé, selon des modalités fixées par arrêté.",
+        article="D4011-4",
+    )
+    other = _hit(3, "La formation des délégués est prévue par le protocole.", article="D4011-5")
+    hits = [press, code, other]
+    chosen = extract(weighted_query(question), hits, lambda token: 1.0)
+    lead = hits[chosen.sentences[0].passage].chunk
+    assert lead.kind == "code"
+    # The press sentence repeats the official one: it is not quoted beside it.
+    assert all(hits[s.passage].chunk.kind != "presse" for s in chosen.sentences)
+
+
+def test_a_press_lead_stays_when_no_official_text_says_it() -> None:
+    question = "Quand l'arrêté sur la déclaration est-il paru ?"
+    press = _hit(
+        1, "L'arrêté sur la déclaration des protocoles est paru ce mardi au Journal officiel.",
+        kind="presse", status="information",
+    )  # fmt: skip
+    code = _hit(2, "La formation des délégués est prévue par le protocole.", article="D4011-5")
+    chosen = extract(weighted_query(question), [press, code], lambda token: 1.0)
+    assert chosen.sentences[0].passage == 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 
 from assistant.answer.authority import authority_bonus, authority_sort_key
 from assistant.config import AUTHORITY_WEIGHT
+from assistant.hierarchy import OFFICIAL_LEVEL, authority_of
 from assistant.schema import Hit, is_in_force
 from assistant.text.glossary import expansions
 from assistant.text.normalize import (
@@ -30,6 +31,8 @@ _TITLE_REPEAT = 0.75
 # The sentence right after a chosen one often completes it ("Dans ce cas, l'avis … n'est pas
 # requis."): it gets this bonus.
 _NEXT_BONUS = 0.1
+# An official sentence holding this share of a secondary lead's words says the same thing.
+_RESTATES = 0.6
 
 Idf = Callable[[str], float]
 Relevance = Callable[[Sequence[str]], Sequence[float | None]]
@@ -191,6 +194,7 @@ def extract(
         chosen_at.add((sentence.passage, sentence.position))
         cited_docs.add(hits[sentence.passage].chunk.doc_id)
         used += len(sentence.text)
+    chosen = _official_first(chosen, candidates, scores, hits, _KEEP_SHARE * best)
     top_tokens: set[str] = set()
     for hit in hits[:3]:
         top_tokens |= set(tokenize_fr(hit.chunk.indexed_text))
@@ -199,6 +203,44 @@ def extract(
         key=lambda s: (authority_sort_key(hits[s.passage].chunk), s.passage, s.position),
     )
     return Extract(chosen[:1] + supporting, coverage(query, top_tokens, idf))
+
+
+def _official_first(
+    chosen: list[Sentence],
+    candidates: Sequence[Sentence],
+    scores: dict[tuple[int, int], float],
+    hits: Sequence[Hit],
+    floor: float,
+) -> list[Sentence]:
+    """An official sentence that says what a secondary lead says takes the lead instead.
+
+    When the best sentence comes from a secondary source (an ARS page, the press) and a
+    sentence of an official text in force among the passages states the same thing (most of
+    the lead's words, ``_RESTATES`` or more) with a score above ``floor``, the official one
+    leads and the secondary one, which repeats it, is dropped.
+    """
+    if not chosen or _level(hits[chosen[0].passage]) <= OFFICIAL_LEVEL:
+        return chosen
+    lead = chosen[0]
+    restating = [
+        s
+        for s in candidates
+        if _is_official(hits[s.passage])
+        and scores[(s.passage, s.position)] >= floor
+        and len(lead.tokens & s.tokens) >= _RESTATES * len(lead.tokens)
+    ]
+    if not restating:
+        return chosen
+    official = max(restating, key=lambda s: scores[(s.passage, s.position)])
+    return [official] + [s for s in chosen[1:] if s != official]
+
+
+def _level(hit: Hit) -> int:
+    return authority_of(hit.chunk.kind, hit.chunk.section).level
+
+
+def _is_official(hit: Hit) -> bool:
+    return is_in_force(hit.chunk.status) and _level(hit) <= OFFICIAL_LEVEL
 
 
 def candidate_features(
