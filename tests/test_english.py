@@ -88,3 +88,12 @@ def test_an_english_question_far_from_the_texts_is_refused(assistant: Assistant)
     answer = assistant.ask("What is the weather like in Paris tomorrow for the football match?")
     assert answer.refused
     assert answer.text == prompts.REFUSAL
+
+
+def test_an_english_question_is_searched_by_meaning_only(assistant: Assistant) -> None:
+    """Its English words match nothing in the French texts but noise: no lexical search."""
+    english = assistant.ask("How are national protocols authorised by the ministers?")
+    assert english.passages
+    assert all(hit.lexical_score is None for hit in english.passages)
+    french = assistant.ask("Comment les protocoles nationaux sont-ils autorisés ?")
+    assert any(hit.lexical_score is not None for hit in french.passages)

@@ -210,13 +210,16 @@ class Assistant:
         started = time.perf_counter()
         question = clean_question(question, self.max_question_chars)
         query, context = self._standalone(question, history)
-        hits, vector = self.retriever.search_with_vector(query, k or self.k, filters)
+        # An English question shares few words with the French texts: its passages are found
+        # and its sentences chosen by meaning (the embedder is multilingual); the lexical
+        # signals only break ties.
+        english = looks_english(question)
+        hits, vector = self.retriever.search_with_vector(
+            query, k or self.k, filters, mode="dense" if english else None
+        )
         retrieved = time.perf_counter()
         weights = weighted_query(question, context)
         said = _already_said(question, history)
-        # An English question shares few words with the French texts: its sentences are chosen
-        # by meaning (the embedder is multilingual), the lexical signals only break ties.
-        english = looks_english(question)
         semantic_weight = max(self.semantic_weight, _ENGLISH_SEMANTIC_WEIGHT * english)
         chosen = extract(
             weights,

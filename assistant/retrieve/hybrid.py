@@ -165,17 +165,27 @@ class HybridRetriever:
         return self.search_with_vector(query, k, filters)[0]
 
     def search_with_vector(
-        self, query: str, k: int, filters: SearchFilters | None = None
+        self,
+        query: str,
+        k: int,
+        filters: SearchFilters | None = None,
+        *,
+        mode: RetrieverMode | None = None,
     ) -> tuple[list[Hit], list[float]]:
-        """``search``, and the query vector it computed (sentence choice reuses it)."""
+        """``search``, and the query vector it computed (sentence choice reuses it).
+
+        ``mode`` overrides the retriever's own for this query (an English question is searched
+        by meaning only: its words match nothing in the French texts but noise).
+        """
         filters = filters or SearchFilters()
+        mode = mode or self.mode
         self._refresh_lexical()
         vector = self.embedder.embed_query(query)
         dense: list[tuple[Chunk, float]] = []
         lexical: list[tuple[Chunk, float]] = []
-        if self.mode in ("hybrid", "dense"):
+        if mode in ("hybrid", "dense"):
             dense = self.store.query(vector, self.fetch_k, filters.where())
-        if self.mode in ("hybrid", "bm25"):
+        if mode in ("hybrid", "bm25"):
             found = self.lexical.search(expand_vocabulary(query), self.fetch_k * 3)
             lexical = [(c, s) for c, s in found if filters.accepts(c)][: self.fetch_k]
         by_id = {c.id: c for c, _ in lexical} | {c.id: c for c, _ in dense}
