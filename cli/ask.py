@@ -28,7 +28,11 @@ def ask(
     since: Annotated[str, typer.Option(help="Textes datés de ce jour ou après (AAAA-MM-JJ).")] = "",
     history: Annotated[
         list[str] | None,
-        typer.Option("--history", help="Question précédente de la conversation (répétable)."),
+        typer.Option(
+            "--history",
+            help="Question précédente de la conversation (répétable, dans l'ordre) : elle est "
+            "reposée, et la réponse ne redit pas ce qui y a déjà été répondu.",
+        ),
     ] = None,
     checklist: Annotated[
         bool,
@@ -43,7 +47,6 @@ def ask(
     from assistant.factory import build_assistant
     from assistant.present.rendering import answer_to_json, answer_to_text, checklist_to_text
     from assistant.retrieve.hybrid import SearchFilters
-    from assistant.schema import Message
 
     config = settings()
     # Checked before anything is loaded: a typo costs no model loading.
@@ -55,7 +58,9 @@ def ask(
     kinds = tuple(check_kind(name, {r.kind for r in indexed.values()}) for name in kind or ())
     doc_ids = tuple(check_doc(doc_id, indexed) for doc_id in doc or ())
     filters = SearchFilters(kinds, doc_ids, in_force, since_day)
-    turns = [Message("user", text) for text in history or []]
+    # The earlier questions are answered again (retrieval only, no model load): a follow-up
+    # then leaves out what they already said, as in the chat.
+    turns = assistant.replay(history or [], k=k, filters=filters)
     answer = assistant.ask(question, turns, k=k, filters=filters)
     if not checklist:
         print(answer_to_json(answer) if as_json else answer_to_text(answer))

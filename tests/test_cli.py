@@ -347,3 +347,24 @@ def test_ingest_of_a_never_synced_document_is_not_a_failure(
         in result.output
     )
     assert summary_row(result.output)[0] == "3"
+
+
+def test_ask_history_follow_up_does_not_repeat_the_earlier_answer(
+    indexed_env: Settings, fake_embedder: None
+) -> None:
+    """`--history` questions are answered again: the follow-up leaves their answer out."""
+    first = runner.invoke(cli.app, ["ask", "Qui autorise les protocoles nationaux ?", "--json"])
+    assert first.exit_code == 0, first.output
+    lead = json.loads(first.output)["text"].splitlines()[0].rsplit(" [", 1)[0]
+    follow_up = runner.invoke(
+        cli.app,
+        [
+            "ask", "Et après avis de qui ?", "--json",
+            "--history", "Qui autorise les protocoles nationaux ?",
+        ],
+    )  # fmt: skip
+    assert follow_up.exit_code == 0, follow_up.output
+    data = json.loads(follow_up.output)
+    assert lead not in data["text"]
+    # The follow-up was rewritten from the earlier question.
+    assert "protocoles nationaux" in data["standalone_question"]

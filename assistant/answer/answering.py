@@ -269,6 +269,24 @@ class Assistant:
         timings["total_s"] = time.perf_counter() - started
         return finished
 
+    def replay(
+        self,
+        questions: Sequence[str],
+        *,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+    ) -> list[Message]:
+        """The conversation of ``questions`` asked in turn: each question, then its answer.
+
+        What a one-shot caller (``coop ask --history``) passes as history, so that a follow-up
+        is rewritten from the earlier questions and never repeats what was already answered.
+        """
+        turns: list[Message] = []
+        for question in questions:
+            answer = self.ask(question, turns, k=k, filters=filters)
+            turns += [Message("user", question), Message("assistant", answer.text)]
+        return turns
+
     def sentence_candidates(
         self, question: str, history: Sequence[Message] = ()
     ) -> list[tuple[Sentence, tuple[float, ...]]]:
