@@ -7,7 +7,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -156,6 +156,19 @@ def _best_quote(hit: Hit, answer_text: str) -> str:
     return max(sentences, key=lambda s: len(answer_tokens & set(tokenize_fr(s))))
 
 
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """One question made ready for sentence choice: standalone query, passages, query vector."""
+
+    question: str
+    query: str
+    english: bool
+    hits: list[Hit]
+    vector: list[float]
+    weights: dict[str, float]
+    already_said: str
+
+
 class Assistant:
     """Answers questions from the corpus; the CLI, the app and the evaluation all call ``ask``."""
 
@@ -208,28 +221,20 @@ class Assistant:
         ``checklist`` the conditions, documents, steps and deadlines of the retrieved passages.
         """
         started = time.perf_counter()
-        question = clean_question(question, self.max_question_chars)
-        query, context = self._standalone(question, history)
-        # An English question shares few words with the French texts: its passages are found
-        # and its sentences chosen by meaning (the embedder is multilingual); the lexical
-        # signals only break ties.
-        english = looks_english(question)
-        hits, vector = self.retriever.search_with_vector(
-            query, k or self.k, filters, mode="dense" if english else None
-        )
+        turn = self._prepare(question, history, k, filters)
+        question, query, hits = turn.question, turn.query, turn.hits
         retrieved = time.perf_counter()
-        weights = weighted_query(question, context)
-        said = _already_said(question, history)
+        english, said = turn.english, turn.already_said
         semantic_weight = max(self.semantic_weight, _ENGLISH_SEMANTIC_WEIGHT * english)
         chosen = extract(
-            weights,
+            turn.weights,
             hits,
             self.retriever.lexical.idf,
             boost=expected_kind_bonus(question),
             prefer_in_force=asks_about_the_present(query),
             authority_weight=self.authority_weight,
             already_said=said,
-            relevance=self._relevance(vector, compute=english),
+            relevance=self._relevance(turn.vector, compute=english),
             semantic_weight=semantic_weight,
             weights=self.sentence_weights,
         )
@@ -291,15 +296,43 @@ class Assistant:
         self, question: str, history: Sequence[Message] = ()
     ) -> list[tuple[Sentence, tuple[float, ...]]]:
         """The sentences ``ask`` chooses from, with their signals (to fit ``SentenceWeights``)."""
+        turn = self._prepare(question, history, None, None)
+        return candidate_features(
+            turn.weights,
+            turn.hits,
+            self.retriever.lexical.idf,
+            boost=expected_kind_bonus(turn.question),
+            prefer_in_force=asks_about_the_present(turn.query),
+            already_said=turn.already_said,
+        )
+
+    def _prepare(
+        self,
+        question: str,
+        history: Sequence[Message],
+        k: int | None,
+        filters: SearchFilters | None,
+    ) -> _Turn:
+        """Clean the question, make it standalone, retrieve: what sentence choice starts from.
+
+        An English question shares few words with the French texts: its passages are found and
+        its sentences chosen by meaning (the embedder is multilingual); the lexical signals only
+        break ties.
+        """
         question = clean_question(question, self.max_question_chars)
         query, context = self._standalone(question, history)
-        return candidate_features(
+        english = looks_english(question)
+        hits, vector = self.retriever.search_with_vector(
+            query, k or self.k, filters, mode="dense" if english else None
+        )
+        return _Turn(
+            question,
+            query,
+            english,
+            hits,
+            vector,
             weighted_query(question, context),
-            self.retriever.search(query, self.k),
-            self.retriever.lexical.idf,
-            boost=expected_kind_bonus(question),
-            prefer_in_force=asks_about_the_present(query),
-            already_said=_already_said(question, history),
+            _already_said(question, history),
         )
 
     def _relevance(self, vector: Sequence[float], *, compute: bool = False) -> Relevance | None:
