@@ -33,6 +33,9 @@ def test_entities_present_in_the_evidence_are_not_missing() -> None:
 def test_an_acronym_is_present_through_its_expansion() -> None:
     evidence = ["Le comité national des coopérations interprofessionnelles sélectionne."]
     assert missing_entities("Comment la CNCI sélectionne-t-elle ?", evidence) == []
+    law = ["Loi n° 2013-1203 du 23 décembre 2013 de financement de la sécurité sociale pour 2014"]
+    assert missing_entities("Que dit la LFSS pour 2014 ?", law) == []
+    assert missing_entities("Que dit la LFSS pour 2014 ?", ["Un arrêté de 2014."]) == ["lfss"]
 
 
 def test_assistant_refuses_a_question_on_a_region_the_corpus_does_not_cover(

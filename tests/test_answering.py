@@ -191,6 +191,11 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("Combien de protocoles sont autorisés ?", "Il existe deux modèles de protocoles.", True),
         ("Combien de protocoles sont autorisés ?", "On compte près de 60 protocoles.", False),
         ("Combien de protocoles sont autorisés ?", "Une soixantaine de protocoles.", False),
+        (
+            "Combien de kinésithérapeutes se sont engagés ?",
+            "La douleur de moins de 4 semaines par le masseur-kinésithérapeute.",
+            True,
+        ),
         ("Combien de protocoles sont autorisés ?", "Le cadre d'un protocole national.", True),
         ("Combien d'heures de formation ?", "La formation dure 40 heures.", False),
         ("Qui rédige les protocoles ?", "Les professionnels de santé.", False),

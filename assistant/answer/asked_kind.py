@@ -37,6 +37,13 @@ _QUANTITY_WORDS = frozenset(
         "milliers", "plus", "moins", "pres", "environ",
     }
 )  # fmt: skip
+# Units after a number: it measures a time, an amount or a share, it counts no noun.
+_UNITS = frozenset(
+    {
+        "jour", "jours", "semaine", "semaines", "mois", "an", "ans", "annee", "annees", "heure",
+        "heures", "h", "minutes", "euro", "euros", "eur", "pour", "ml", "mg", "kg", "km",
+    }
+)  # fmt: skip
 _COUNTED_NOUN = re.compile(r"\bcombien d(?:e |')(?!temps\b)(\w{4,})")
 _DAY_DATE = (
     rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN})(?: \d{{4}})?|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
@@ -176,7 +183,7 @@ def _counts(noun: str, answer: str) -> bool:
 
     "deux modèles de protocoles" counts models, not protocols: a word followed by "de" may
     only stand between the number and the noun when it is itself a quantity ("nombre"). A year
-    is no count.
+    is no count, nor a measure ("4 semaines par le masseur-kinésithérapeute" counts weeks).
     """
     stem = noun[: max(4, len(noun) - 2)]
     # A year ("Ma santé 2022, les protocoles") counts nothing.
@@ -184,6 +191,8 @@ def _counts(noun: str, answer: str) -> bool:
     pattern = rf"(?:{number}|{_COUNT_WORDS})\W+((?:[\w']+\W+){{0,4}}?){re.escape(stem)}"
     for match in re.finditer(pattern, answer):
         words = re.findall(r"[\w]+", match.group(1))
+        if words and words[0] in _UNITS:
+            continue
         pairs = itertools.pairwise([*words, ""])
         counted = [word for word, after in pairs if after in {"de", "d", "des"}]
         if all(word in _QUANTITY_WORDS for word in counted):
