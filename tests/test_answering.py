@@ -215,6 +215,11 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("Il est entré en vigueur quand ?", "Il s'applique aux protocoles locaux.", True),
         ("À partir de quand peut-il exercer ?", "Dès la fin de sa formation.", False),
         ("Que faire quand on s'engage dans un protocole ?", "Prévenir son assureur.", False),
+        ("What is the email address of the ARS?", "L'ARS répond aux questions.", True),
+        ("What is the email address of the ARS?", "Écrire à ars-protocoles@ars.fr.", False),
+        ("In which regions is it applied?", "Il est appliqué dans deux régions.", True),
+        ("How many protocols are authorised?", "Les protocoles sont autorisés par arrêté.", True),
+        ("How long does the ARS have?", "L'ARS a deux mois pour répondre.", False),
     ],
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:

@@ -56,13 +56,20 @@ _FREQUENCY = (
     r"\b(?:chaque|tous les|toutes les|annuel(?:le)?(?:ment)?|mensuel(?:le)?|semestriel(?:le)?|"
     r"trimestriel(?:le)?|par (?:an|mois|semaine|trimestre|semestre)|fois)\b"
 )
-# Expected answer types, question form → what the answer must state (both on folded text).
+# Expected answer types, question form → what the answer must state (both on folded text). An
+# English question (answered from the French texts) asks in English: its forms are here too.
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
-        re.compile(r"\b(?:a|avant) quelle date\b|\bjusqu'a quand\b"),
+        re.compile(
+            r"\b(?:a|avant) quelle date\b|\bjusqu'a quand\b"
+            r"|\b(?:what|which) date\b|\buntil when\b|\bby when\b"
+        ),
         re.compile(_DAY_DATE),
     ),
-    (re.compile(r"\ben quelle annee\b"), re.compile(r"\b(?:19|20)\d{2}\b")),
+    (
+        re.compile(r"\ben quelle annee\b|\b(?:what|which) year\b"),
+        re.compile(r"\b(?:19|20)\d{2}\b"),
+    ),
     # "Quand se termine…", "Il est entré en vigueur quand ?" (not "quand on s'engage…", nor
     # "à partir de quand", which a condition answers as well as a date).
     (
@@ -73,11 +80,14 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(rf"{_DAY_DATE}|\b(?:19|20)\d{{2}}\b"),
     ),
     (
-        re.compile(r"\b(?:dans )?quel delai\b|\bquelle duree\b|\bcombien de temps\b"),
+        re.compile(
+            r"\b(?:dans )?quel delai\b|\bquelle duree\b|\bcombien de temps\b"
+            r"|\bhow long\b|\bwithin what (?:time|period)\b"
+        ),
         re.compile(_DURATION),
     ),
     (
-        re.compile(r"\b(?:adresse (?:electronique|e-?mail|mail)|courriel)\b"),
+        re.compile(r"\b(?:adresse (?:electronique|e-?mail|mail)|courriel|e-?mail address)\b"),
         re.compile(r"[\w.-]+@[\w-]+\.\w+"),
     ),
     (re.compile(r"\bquel (?:taux|pourcentage)\b"), re.compile(r"\d\s*%|pour ?cent")),
@@ -85,11 +95,12 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(
             r"montant|combien (?:coute|est paye|gagne|touche)|tarif|prix|salaire|euros"
             r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
+            r"|\bhow much\b|\b(?:what|which) (?:amount|budget|fine|price|fee|salary)\b"
         ),
         re.compile(r"\d[\d .,]*\s?(?:(?:millions?|milliards?) (?:d.)?)?(?:€|euros?)"),
     ),
-    (re.compile(r"telephone"), re.compile(r"(?:\d{2}[ .]?){5}")),
-    (re.compile(r"\bquelles? regions?\b"), re.compile(_REGION)),
+    (re.compile(r"telephone|\bphone\b"), re.compile(r"(?:\d{2}[ .]?){5}")),
+    (re.compile(r"\bquelles? regions?\b|\b(?:which|what) regions?\b"), re.compile(_REGION)),
     (
         re.compile(
             r"\bnumero (?:du |de la |de l'|d')?(?:decret|loi|arrete|instruction|circulaire)"
@@ -102,7 +113,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
     (re.compile(r"\ba quelle frequence\b|\bcombien de fois\b"), re.compile(_FREQUENCY)),
     (re.compile(r"combien d'heures"), re.compile(r"\d+\s*h(?:eures?)?\b")),
-    (re.compile(r"\bcombien de\b"), re.compile(rf"\d|{_NUMBER_WORDS}")),
+    (re.compile(r"\bcombien de\b|\bhow many\b"), re.compile(rf"\d|{_NUMBER_WORDS}")),
 ]
 # A person asked for by name: the answer must name someone (two capitalised words, or a title).
 _ASKS_NAME = re.compile(
