@@ -31,7 +31,7 @@ _Threshold = Annotated[float, Field(ge=0)]
 
 
 # Fitted on the dev set with ``coop eval --cv`` (cross-validated figures: docs/evaluation.md).
-SECONDARY_DISCOUNT = 0.06
+SECONDARY_DISCOUNT = 0.03
 AUTHORITY_WEIGHT = 0.06
 SEMANTIC_WEIGHT = 0.0
 

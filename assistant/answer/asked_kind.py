@@ -50,11 +50,20 @@ _DAY_DATE = (
     rf"|(?:{FOLDED_MONTHS_PATTERN}) \d{{4}}"
 )
 _DURATION = rf"(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|semaines?|mois|ans|annees?|heures?)"
-# A region or overseas territory, hyphens or spaces between its words.
-_REGION = r"\b(?:" + "|".join(r"[ -]".join(map(re.escape, r.split())) for r in REGIONS) + r")\b"
+# A region or overseas territory, hyphens or spaces between its words, or the whole country.
+_REGION = (
+    r"\b(?:"
+    + "|".join(r"[ -]".join(map(re.escape, r.split())) for r in REGIONS)
+    + r"|(?:tout|l'ensemble du) (?:le )?territoire|toutes les regions|national(?:e|ement)?)\b"
+)
 _FREQUENCY = (
     r"\b(?:chaque|tous les|toutes les|annuel(?:le)?(?:ment)?|mensuel(?:le)?|semestriel(?:le)?|"
     r"trimestriel(?:le)?|par (?:an|mois|semaine|trimestre|semestre)|fois)\b"
+)
+# Events of the calendar: what "quand" asks a date for.
+_EVENT = (
+    r"(?:publie|paru|signe|adopte|promulgue|entre(?:e|s)? en vigueur|termine|prend fin|"
+    r"prendra fin|expire|echeance|ouvert|ouvre|ferme|clos|lance)"
 )
 # Expected answer types, question form → what the answer must state (both on folded text). An
 # English question (answered from the French texts) asks in English: its forms are here too.
@@ -70,12 +79,14 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"\ben quelle annee\b|\b(?:what|which) year\b"),
         re.compile(r"\b(?:19|20)\d{2}\b"),
     ),
-    # "Quand se termine…", "Il est entré en vigueur quand ?" (not "quand on s'engage…", nor
-    # "à partir de quand", which a condition answers as well as a date).
+    # "Quand a été publié…", "Quand se termine…", "Il est entré en vigueur quand ?": an event
+    # of the calendar. Not "Quand faut-il déclarer ?", which a step answers ("avant la mise en
+    # œuvre"), nor "quand on s'engage…".
     (
         re.compile(
-            r"(?:^|\b(?:et|mais) )quand\b(?! (?:on|un|une|il|elle|ils|elles|le|la|les|l'|des|je|"
-            r"nous|vous)\b)|(?<!partir de )(?<!depuis )(?<!jusqu'a )\bquand ?\?$"
+            rf"\bquand\b(?!.*\bquand\b).*\b{_EVENT}|\b{_EVENT}.*\bquand ?\?$"
+            r"|\bwhen\b.*\b(?:published|signed|adopted|enacted|come into force|came into force|"
+            r"end|expire|launched)\b"
         ),
         re.compile(rf"{_DAY_DATE}|\b(?:19|20)\d{{2}}\b"),
     ),
@@ -108,7 +119,8 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"\b(?:19|20)?\d{2}-\d{1,5}\b|\bn°\s*\d"),
     ),
     (
-        re.compile(r"\bsanctions?\b|\bquelle peine\b|\bquelle amende\b"),
+        # Not "quelles sanctions ?" alone: a suspension of the protocol answers it.
+        re.compile(r"\bsanctions? (?:penales?|financieres?)\b|\bquelle peine\b|\bquelle amende\b"),
         re.compile(r"\bamendes?\b|\bemprisonnement\b|\bpeines? d|\d\s*(?:€|euros?)"),
     ),
     (re.compile(r"\ba quelle frequence\b|\bcombien de fois\b"), re.compile(_FREQUENCY)),
