@@ -11,6 +11,7 @@ from assistant.index.store import ChromaStore
 from assistant.retrieve.hybrid import (
     HybridRetriever,
     SearchFilters,
+    _collapse_duplicates,
     asks_about_the_past,
     asks_about_the_present,
     diversify,
@@ -414,3 +415,21 @@ def test_official_text_overtakes_a_press_page_that_ranked_just_above_it() -> Non
     assert official_first(fused, chunks, 0.0) == fused
     far = [(press.id, 0.0330), (code.id, 0.0200)]
     assert [cid for cid, _ in official_first(far, chunks, 0.1)] == [press.id, code.id]
+
+
+def test_of_two_near_duplicates_the_higher_source_stays_at_the_better_rank() -> None:
+    """An ARS page that repeats an official call word for word never takes its place."""
+    text = (
+        "La déclaration de mise en œuvre d'un protocole national se fait en ligne sur la "
+        "plateforme démarches simplifiées, par l'équipe qui le met en œuvre."
+    )
+    page = Hit(make_chunk("page", 0, text, kind="page-ars", status="information"), score=0.03)
+    other = Hit(make_chunk("autre", 0, "Un autre passage sur la formation."), score=0.02)
+    call = Hit(make_chunk("ami", 0, text + " ", kind="ami", status="clos"), score=0.01)
+    kept = _collapse_duplicates([page, other, call], 5)
+    assert [h.chunk.doc_id for h in kept] == ["ami", "autre"]
+    assert kept[0].score == page.score  # the better rank is kept
+    # A question about the past keeps the version it found first.
+    assert [
+        h.chunk.doc_id for h in _collapse_duplicates([page, other, call], 5, higher_first=False)
+    ] == ["page", "autre"]

@@ -215,7 +215,7 @@ def _official_first(
     """An official sentence that says what a secondary lead says takes the lead instead.
 
     When the best sentence comes from a secondary source (an ARS page, the press) and a
-    sentence of an official text in force among the passages states the same thing (most of
+    sentence of an official text (not historical) among the passages states the same thing (most of
     the lead's words, ``_RESTATES`` or more) with a score above ``floor``, the official one
     leads and the secondary one, which repeats it, is dropped.
     """
@@ -240,7 +240,9 @@ def _level(hit: Hit) -> int:
 
 
 def _is_official(hit: Hit) -> bool:
-    return is_in_force(hit.chunk.status) and _level(hit) <= OFFICIAL_LEVEL
+    """An official text that is not historical (a closed call for proposals still counts)."""
+    historical = hit.chunk.status.strip().lower().startswith("historique")
+    return not historical and _level(hit) <= OFFICIAL_LEVEL
 
 
 def candidate_features(

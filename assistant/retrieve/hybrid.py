@@ -203,7 +203,10 @@ class HybridRetriever:
             for chunk_id, score in fused
         ]
         hits = self._exact_first(query, hits, filters) + hits
-        hits = _collapse_duplicates(hits, 3 * k)  # room for versions in force and diversity
+        # Room for versions in force and diversity; a question about the past (and not about
+        # today) keeps the version it found first, older or not.
+        past = asks_about_the_past(query) and not asks_about_the_present(query)
+        hits = _collapse_duplicates(hits, 3 * k, higher_first=not past)
         hits = self._current_versions_first(query, hits, filters)
         hits = diversify(hits, k, self.per_document)
         return self._with_dense_scores(vector, hits), vector
@@ -282,25 +285,45 @@ class HybridRetriever:
         return result
 
 
-def _collapse_duplicates(hits: list[Hit], limit: int) -> list[Hit]:
+def _collapse_duplicates(hits: list[Hit], limit: int, *, higher_first: bool = True) -> list[Hit]:
     """The first ``limit`` hits that are not near-duplicates of an earlier one.
 
-    Shingles are computed once per hit, not once per pair (that cost ~140 ms per query).
+    With ``higher_first``, of two near-duplicates the higher source stays, at the better rank:
+    a page that repeats a text word for word never takes its place (official first). Shingles
+    are computed once per hit, not once per pair (that cost ~140 ms per query).
     """
     kept: list[tuple[Hit, set[str]]] = []
     for hit in hits:
         shingles = _shingles(hit.chunk.text)
-        if any(
-            hit.chunk.id == other.chunk.id
-            or hit.chunk.content_hash == other.chunk.content_hash
-            or _jaccard(shingles, other_shingles) >= _DUPLICATE_JACCARD
-            for other, other_shingles in kept
-        ):
+        same = next(
+            (
+                position
+                for position, (other, other_shingles) in enumerate(kept)
+                if hit.chunk.id == other.chunk.id
+                or hit.chunk.content_hash == other.chunk.content_hash
+                or _jaccard(shingles, other_shingles) >= _DUPLICATE_JACCARD
+            ),
+            None,
+        )
+        if same is not None:
+            other = kept[same][0]
+            higher = _source_rank(hit.chunk) < _source_rank(other.chunk)
+            if higher_first and higher and not other.exact_reference:
+                kept[same] = (replace(hit, score=other.score), shingles)
             continue
         kept.append((hit, shingles))
         if len(kept) == limit:
             break
     return [hit for hit, _ in kept]
+
+
+def _source_rank(chunk: Chunk) -> tuple[bool, int]:
+    """Current texts before historical ones, then the highest authority (lowest level) first.
+
+    A closed call for proposals is not superseded: it still outranks a page that repeats it.
+    """
+    historical = chunk.status.strip().lower().startswith("historique")
+    return (historical, authority_of(chunk.kind, chunk.section).level)
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
