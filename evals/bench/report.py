@@ -77,7 +77,7 @@ def _query_table(q: QueryBench) -> Table:
     steps = [
         ("embedding de la question seul", q.query_embedding),
         ("recherche (objectif ≤ 1,3×)", q.retrieval),
-        ("réponse extractive complète (objectif ≤ 2×)", q.answer_extractive),
+        ("réponse extractive complète (objectif ≤ 1,5×)", q.answer_extractive),
         ("LangChain + Chroma similarity_search", q.langchain_similarity_search),
     ]
     rows = [
