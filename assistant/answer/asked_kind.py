@@ -54,7 +54,8 @@ _DURATION = rf"(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|semaines?|mois|ans|annees?|he
 _REGION = (
     r"\b(?:"
     + "|".join(r"[ -]".join(map(re.escape, r.split())) for r in REGIONS)
-    + r"|(?:tout|l'ensemble du) (?:le )?territoire|toutes les regions|national(?:e|ement)?)\b"
+    + r"|(?:tout|l'ensemble du) (?:le )?territoire|toutes les regions|au niveau national"
+    + r"|a l'echelle nationale)\b"
 )
 _FREQUENCY = (
     r"\b(?:chaque|tous les|toutes les|annuel(?:le)?(?:ment)?|mensuel(?:le)?|semestriel(?:le)?|"

@@ -49,6 +49,9 @@ _MAX_CHARS = 700
 
 _MAX_LIST_CHARS = 700
 
+# A sentence up to this many times the limit is kept whole rather than cut.
+_LONG_SENTENCE = 1.6
+
 
 def split_sentences(text: str) -> list[str]:
     """Answer units of a passage: sentences, and lists kept whole with their introduction.
@@ -148,6 +151,19 @@ def _is_heading(text: str) -> bool:
 
 
 def _shorten(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut where a statement ends, never inside one.
+
+    A list is cut after its last whole item (« … ; […] »); a long sentence is kept whole up to
+    ``_LONG_SENTENCE`` × ``limit``; beyond, it is cut after its last clause (« , » « : »).
+    """
     if len(text) <= limit:
         return text
-    return text[:limit].rsplit(" ", 1)[0] + " […]"
+    items_end = text[:limit].rfind(" ; ")
+    if items_end >= limit // 2:
+        return text[:items_end] + " ; […]"
+    if len(text) <= _LONG_SENTENCE * limit:
+        return text
+    head = text[:limit]
+    clause_end = max(head.rfind(", "), head.rfind(": "))
+    cut = clause_end if clause_end >= limit // 2 else head.rfind(" ")
+    return text[:cut] + " […]"
