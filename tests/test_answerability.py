@@ -38,6 +38,14 @@ def test_an_acronym_is_present_through_its_expansion() -> None:
     assert missing_entities("Que dit la LFSS pour 2014 ?", ["Un arrêté de 2014."]) == ["lfss"]
 
 
+def test_an_acronym_outside_the_glossary_is_present_when_the_evidence_spells_it() -> None:
+    evidence = ["Le rôle de la Caisse centrale de la mutualité sociale agricole est précisé."]
+    assert missing_entities("Que fait la CCMSA ?", evidence) == []
+    assert missing_entities("Que fait la DREES ?", evidence) == ["drees"]
+    # Only what the question typed in capitals: a name is never matched by initials.
+    assert missing_entities("Que dit Véran ?", ["vers en range avec nous"]) == ["veran"]
+
+
 def test_assistant_refuses_a_question_on_a_region_the_corpus_does_not_cover(
     shared_assistant: object,
 ) -> None:

@@ -118,11 +118,27 @@ def _subject_missing(subject: list[str], evidence: str) -> bool:
     return 2 * len(absent) > len(subject)
 
 
-def _present(entity: str, evidence: str) -> bool:
+def _present(entity: str, evidence: str, acronyms: frozenset[str] = frozenset()) -> bool:
     if re.search(rf"(?<![\w]){re.escape(_fold(entity))}(?![\w])", evidence):
         return True
-    # An acronym is present when its expansion is ("CNCI" → "comité national …").
-    return any(_fold(long) in evidence for long in expansions(entity.upper()))
+    # An acronym is present when its expansion is ("CNCI" → "comité national …"), known from
+    # the glossary or, for one of 4 letters or more, spelled by the initials of consecutive
+    # words of the evidence ("LFSS" → "loi de financement de la sécurité sociale").
+    return any(_fold(long) in evidence for long in expansions(entity.upper())) or (
+        entity in acronyms and len(entity) >= 4 and _spelled_out(entity, evidence)
+    )
+
+
+# An acronym as typed in a question: 4 to 6 capitals.
+_ACRONYM = re.compile(r"\b[A-Z]{4,6}\b")
+# Small words an acronym skips ("loi de financement de la sécurité sociale" → LFSS).
+_LINK_WORDS = frozenset({"de", "la", "le", "les", "des", "du", "d", "l", "et", "a", "en", "pour"})
+
+
+def _spelled_out(acronym: str, evidence: str) -> bool:
+    """Whether consecutive words of ``evidence`` (link words skipped) start with its letters."""
+    words = [w for w in re.findall(r"[a-z]+", evidence) if w not in _LINK_WORDS]
+    return acronym in "".join(word[0] for word in words)
 
 
 def missing_entities(question: str, evidence: Iterable[str]) -> list[str]:
@@ -133,7 +149,10 @@ def missing_entities(question: str, evidence: Iterable[str]) -> list[str]:
     """
     joined = " ".join(evidence)
     text = _fold(joined)
-    missing = [entity for entity in question_entities(question) if not _present(entity, text)]
+    acronyms = frozenset(a.lower() for a in _ACRONYM.findall(question))
+    missing = [
+        entity for entity in question_entities(question) if not _present(entity, text, acronyms)
+    ]
     subject = protocol_subject(question)
     if subject and _subject_missing(subject, joined):
         missing.append(" ".join(subject))
