@@ -41,7 +41,7 @@ _QUANTITY_WORDS = frozenset(
 _UNITS = frozenset(
     {
         "jour", "jours", "semaine", "semaines", "mois", "an", "ans", "annee", "annees", "heure",
-        "heures", "h", "minutes", "euro", "euros", "eur", "pour", "ml", "mg", "kg", "km",
+        "heures", "h", "minutes", "euro", "euros", "eur", "ml", "mg", "kg", "km",
     }
 )  # fmt: skip
 _COUNTED_NOUN = re.compile(r"\bcombien d(?:e |')(?!temps\b)(\w{4,})")
