@@ -236,7 +236,11 @@ def date_number(date: str) -> int:
     return int(digits.ljust(8, "0")) if digits.isascii() and digits.isdigit() else 0
 
 
+def is_historical(status: str) -> bool:
+    """True for a superseded text ("historique…"); a closed call for proposals is not one."""
+    return status.strip().lower().startswith("historique")
+
+
 def is_in_force(status: str) -> bool:
     """False for historical or closed texts."""
-    lowered = status.strip().lower()
-    return not (lowered.startswith("historique") or lowered.startswith("clos"))
+    return not (is_historical(status) or status.strip().lower().startswith("clos"))

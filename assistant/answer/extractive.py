@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from assistant.answer.authority import authority_bonus, authority_sort_key
 from assistant.config import AUTHORITY_WEIGHT
 from assistant.hierarchy import OFFICIAL_LEVEL, authority_of
-from assistant.schema import Hit, is_in_force
+from assistant.schema import Hit, is_historical, is_in_force
 from assistant.text.glossary import expansions
 from assistant.text.normalize import (
     find_references,
@@ -41,7 +41,7 @@ Relevance = Callable[[Sequence[str]], Sequence[float | None]]
 
 @dataclass(frozen=True, slots=True)
 class SentenceWeights:
-    """Weights of the signals that score a candidate sentence (see ``sentence_features``).
+    """Weights of the signals that score a candidate sentence (see ``candidate_features``).
 
     The defaults are the hand-set ones; ``evals.sentence_fit`` fits them on the dev questions
     and reports them with k-fold cross-validation.
@@ -241,8 +241,7 @@ def _level(hit: Hit) -> int:
 
 def _is_official(hit: Hit) -> bool:
     """An official text that is not historical (a closed call for proposals still counts)."""
-    historical = hit.chunk.status.strip().lower().startswith("historique")
-    return not historical and _level(hit) <= OFFICIAL_LEVEL
+    return not is_historical(hit.chunk.status) and _level(hit) <= OFFICIAL_LEVEL
 
 
 def candidate_features(

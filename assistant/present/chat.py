@@ -36,7 +36,7 @@ from assistant.present.rendering import (
     link_markdown,
 )
 from assistant.retrieve.hybrid import SearchFilters
-from assistant.schema import Answer, Citation, Hit, Message, is_in_force
+from assistant.schema import Answer, Citation, Hit, Message, is_historical, is_in_force
 from assistant.text.dates import french_date
 
 logger = logging.getLogger(__name__)
@@ -482,7 +482,7 @@ def status_words(status: str) -> str:
     lowered = status.strip().lower()
     if not lowered:
         return "non précisé"
-    if lowered.startswith("historique"):
+    if is_historical(status):
         return "historique : ce texte n'est plus en vigueur"
     if lowered.startswith("information"):
         return "page d'information (pas un texte qui crée des règles)"

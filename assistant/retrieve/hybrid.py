@@ -16,7 +16,7 @@ from assistant.hierarchy import authority_of
 from assistant.index.lexical import Bm25Index
 from assistant.index.store import ChromaStore
 from assistant.retrieve.text_articles import find_text_articles, passages_of
-from assistant.schema import Chunk, Embedder, Hit, date_number, is_in_force
+from assistant.schema import Chunk, Embedder, Hit, date_number, is_historical, is_in_force
 from assistant.text.glossary import expand_vocabulary
 from assistant.text.normalize import (
     TEXT_NUMBER,
@@ -322,8 +322,7 @@ def _source_rank(chunk: Chunk) -> tuple[bool, int]:
 
     A closed call for proposals is not superseded: it still outranks a page that repeats it.
     """
-    historical = chunk.status.strip().lower().startswith("historique")
-    return (historical, authority_of(chunk.kind, chunk.section).level)
+    return (is_historical(chunk.status), authority_of(chunk.kind, chunk.section).level)
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
