@@ -234,7 +234,8 @@ class Assistant:
             prefer_in_force=asks_about_the_present(query),
             authority_weight=self.authority_weight,
             already_said=said,
-            relevance=self._relevance(turn.vector, compute=english),
+            # Weight 0 (the default, French questions): the unit vectors are not even looked up.
+            relevance=self._relevance(turn.vector, compute=english) if semantic_weight else None,
             semantic_weight=semantic_weight,
             weights=self.sentence_weights,
         )
