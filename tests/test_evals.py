@@ -294,23 +294,14 @@ def test_coop_eval_writes_the_json_report_and_gates(
 def test_coop_eval_cv_reports_cross_validated_beside_train(
     indexed_env: Settings, fake_embedder: None, tmp_path: Path
 ) -> None:
-    questions = tmp_path / "q.yaml"
-    questions.write_text(
-        "".join(
-            f"- id: q{i}\n"
-            f'  question: "{question}"\n'
-            f"  expected_sources: [{{doc: {doc}}}]\n"
-            f'  must_include: [["{fact}"]]\n'
-            for i, (question, doc, fact) in enumerate(
-                [
-                    ("Qui autorise les protocoles nationaux ?", CODE.doc_id, "arrêté"),
-                    ("Quand envoyer le dossier de candidature ?", AMI.doc_id, "dossier"),
-                    ("Que dit l'article L. 4011-3 ?", CODE.doc_id, "protocoles"),
-                    ("Quel est le rôle de l'agence régionale de santé ?", CODE.doc_id, "agence"),
-                ]
-            )
-        ),
-        encoding="utf-8",
+    questions = _question_file(
+        tmp_path / "q.yaml",
+        [
+            ("Qui autorise les protocoles nationaux ?", CODE.doc_id, "arrêté"),
+            ("Quand envoyer le dossier de candidature ?", AMI.doc_id, "dossier"),
+            ("Que dit l'article L. 4011-3 ?", CODE.doc_id, "protocoles"),
+            ("Quel est le rôle de l'agence régionale de santé ?", CODE.doc_id, "agence"),
+        ],
     )
     result = runner.invoke(cli.app, ["eval", "--questions", str(questions), "--cv", "2"])
     assert result.exit_code == 0, result.output
@@ -345,21 +336,13 @@ def test_cross_validation_never_scores_a_question_with_the_point_it_chose() -> N
 def test_coop_eval_gate_fails_on_a_drop_beyond_noise_against_the_baseline_run(
     indexed_env: Settings, fake_embedder: None, tmp_path: Path
 ) -> None:
-    questions = tmp_path / "q.yaml"
-    questions.write_text(
-        "".join(
-            f"- id: q{i}\n"
-            f'  question: "{question}"\n'
-            f"  expected_sources: [{{doc: {doc}}}]\n"
-            '  must_include: [["une formule que les textes ne contiennent pas"]]\n'
-            for i, (question, doc) in enumerate(
-                [
-                    ("Qui autorise les protocoles nationaux ?", CODE.doc_id),
-                    ("Avant quand les équipes envoient-elles leur dossier ?", AMI.doc_id),
-                ]
-            )
-        ),
-        encoding="utf-8",
+    absent = "une formule que les textes ne contiennent pas"
+    questions = _question_file(
+        tmp_path / "q.yaml",
+        [
+            ("Qui autorise les protocoles nationaux ?", CODE.doc_id, absent),
+            ("Avant quand les équipes envoient-elles leur dossier ?", AMI.doc_id, absent),
+        ],
     )
     thresholds = tmp_path / "seuils.yaml"
     thresholds.write_text("key_fact_coverage: 0.0\nhit_at_5: 0.5\n", encoding="utf-8")
@@ -406,3 +389,18 @@ def test_a_baseline_on_other_questions_is_not_paired_with_this_set(
     assert held_out.exit_code == 0, held_out.output
     assert "apparié" not in held_out.output
     assert "hit_at_1" in held_out.output and "1.000" in held_out.output
+
+
+def _question_file(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    """A question file: one answerable question per (question, expected document, key fact)."""
+    path.write_text(
+        "".join(
+            f"- id: q{i}\n"
+            f'  question: "{question}"\n'
+            f"  expected_sources: [{{doc: {doc}}}]\n"
+            f'  must_include: [["{fact}"]]\n'
+            for i, (question, doc, fact) in enumerate(rows)
+        ),
+        encoding="utf-8",
+    )
+    return path
