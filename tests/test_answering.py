@@ -219,6 +219,18 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("Que faire quand on s'engage dans un protocole ?", "Prévenir son assureur.", False),
         ("Quand faut-il déclarer le protocole ?", "Avant sa mise en œuvre.", False),
         ("Quand le décret a-t-il été publié ?", "Le décret fixe les modalités.", True),
+        # The date in a text's name dates that text, not what the question asks about.
+        (
+            "Quand se termine la période de validité ?",
+            "Arrêté du 10 septembre 2020 modifiant les arrêtés du 6 mars 2020 (JO du 30 septembre)",
+            True,
+        ),
+        ("Quand le décret a-t-il été publié ?", "Décret n° 2021-1512 du 19 novembre 2021", False),
+        ("Il est entré en vigueur quand ?", "Décret n° 2020-148 du 21 février 2020", False),
+        ("À partir de quelle date est-ce supprimé ?", "Ce sera prochainement supprimé.", True),
+        ("À partir de quelle date est-ce supprimé ?", "Supprimé depuis le 1er mars 2024.", False),
+        ("À partir de quelle date est-il en place ?", "La date de déclaration fait foi.", False),
+        ("À quelle date entre-t-il en vigueur ?", "Le lendemain de sa publication.", False),
         ("When was the decree published?", "Le décret fixe les modalités.", True),
         ("What is the email address of the ARS?", "L'ARS répond aux questions.", True),
         ("What is the email address of the ARS?", "Écrire à ars-protocoles@ars.fr.", False),

@@ -68,13 +68,24 @@ _EVENT = (
 )
 # Expected answer types, question form → what the answer must state (both on folded text). An
 # English question (answered from the French texts) asks in English: its forms are here too.
+# The date in a text's name ("Arrêté du 10 septembre 2020", "JO du 8 mars") dates that text: it
+# answers when the text was published or signed, not when something else happens.
+_TEXT_NAME_DATE = re.compile(
+    r"\b(?:(?:decret|arrete|loi|ordonnance|instruction|circulaire|communique)s?|"
+    r"journal officiel|jorf|jo)(?:\s+(?:n°\s*|no\s*)?[\w-]*\d[\w-]*)?\s+du\s+"
+    rf"(?:{_DAY_DATE})(?:\s+\d{{4}})?",
+    re.IGNORECASE,
+)
+_TEXT_ACT = re.compile(r"\b(?:publie|paru|signe|adopte|promulgue|pris|date|vigueur)")
+# A date given by an event: "le lendemain de sa publication", "à compter de la déclaration".
+_RELATIVE_DATE = r"\blendemain\b|\ba compter d|\bdes (?:la|le|sa|son|leur) |\b(?:la|sa) date d"
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
-            r"\b(?:a|avant) quelle date\b|\bjusqu'a quand\b"
+            r"\bquelle date\b|\bjusqu'a quand\b"
             r"|\b(?:what|which) date\b|\buntil when\b|\bby when\b"
         ),
-        re.compile(_DAY_DATE),
+        re.compile(rf"{_DAY_DATE}|{_RELATIVE_DATE}"),
     ),
     (
         re.compile(r"\ben quelle annee\b|\b(?:what|which) year\b"),
@@ -89,7 +100,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
             r"|\bwhen\b.*\b(?:published|signed|adopted|enacted|come into force|came into force|"
             r"end|expire|launched)\b"
         ),
-        re.compile(rf"{_DAY_DATE}|\b(?:19|20)\d{{2}}\b"),
+        re.compile(rf"{_DAY_DATE}|\b(?:19|20)\d{{2}}\b|{_RELATIVE_DATE}"),
     ),
     (
         re.compile(
@@ -196,6 +207,8 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
         return True
     if _ASKS_NAME.search(asked):
         return not _PERSON_NAME.search(answer_text)
+    if not _TEXT_ACT.search(asked):
+        answer = _TEXT_NAME_DATE.sub(" ", answer)
     for question_pattern, answer_pattern in _ANSWER_TYPES:
         if question_pattern.search(asked):
             return not answer_pattern.search(answer)
