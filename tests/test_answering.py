@@ -18,7 +18,7 @@ from assistant.answer.extractive import extract, weighted_query
 from assistant.errors import GenerationError, QuestionError
 from assistant.retrieve.hybrid import SearchFilters
 from assistant.schema import Answer, Hit, Message
-from assistant.text.sentences import split_sentences
+from assistant.text.sentences import complete_part, split_sentences
 from tests.fakes import ScriptedGenerator
 from tests.helpers import AMI, ARS_PAGE, CODE, HISTORICAL, make_chunk
 
@@ -390,6 +390,77 @@ def test_markdown_headings_are_not_answer_sentences() -> None:
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
     assert split_sentences(text) == expected
+
+
+# A PDF page: lines wrapped at a fixed width, blank lines between them (as pypdf gives them).
+_WRAPPED_PDF = "\n\n".join(
+    [
+        "Candidature : toute équipe composée de professionnels de santé directement concernés",
+        "par l'AMI et volontaire pour rédiger, à la suite de la sélection, le projet définitif",
+        "du protocole de coopération national soumis à l'avis de la Haute Autorité de santé.",
+        "Engagement de l'équipe candidate : élaborer le protocole avec l'appui du Comité National",
+        "Interprofessionnelles (CNCI), des conseils nationaux professionnels et des ordres des",
+        "professions concernées, dans le respect du cahier des charges publié par le ministère.",
+        "Calendrier",
+        "Les dossiers sont reçus par la direction générale de l'offre de soins jusqu'au 2 mai.",
+        "Les équipes retenues sont informées par courrier électronique dans le mois qui suit,",
+        "et en",
+    ]
+)
+
+
+def test_a_line_wrapped_at_the_page_width_goes_on_even_before_a_capital() -> None:
+    units = split_sentences(_WRAPPED_PDF)
+
+    assert (
+        "Engagement de l'équipe candidate : élaborer le protocole avec l'appui du Comité National "
+        "Interprofessionnelles (CNCI), des conseils nationaux professionnels et des ordres des "
+        "professions concernées, dans le respect du cahier des charges publié par le ministère."
+    ) in units
+    # A short heading line is not wrapped text: what follows it starts a new unit.
+    assert any(u.startswith("Les dossiers sont reçus") for u in units)
+
+
+def test_web_text_with_uneven_lines_is_not_joined_on_capitals() -> None:
+    text = "Comment adhérer\nLes professionnels déclarent leur équipe sur la plateforme en ligne."
+    assert split_sentences(text) == [
+        "Les professionnels déclarent leur équipe sur la plateforme en ligne."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected"),
+    [
+        (
+            "Le directeur déclare le protocole à l'ARS.",
+            "Le directeur déclare le protocole à l'ARS.",
+        ),
+        (
+            "La liste est publiée selon la thématique (plaies, post-mortem, gynécologie…) : "
+            "Les protocoles nationaux de coopération - Ministère de la",
+            "La liste est publiée selon la thématique (plaies, post-mortem, gynécologie…)",
+        ),
+        (
+            "Les équipes sont informées par courrier dans le mois qui suit. Elles envoient le",
+            "Les équipes sont informées par courrier dans le mois qui suit.",
+        ),
+        ("Engagement : élaborer le protocole avec l'appui du comité et en", None),
+    ],
+)
+def test_complete_part_keeps_a_cut_unit_up_to_its_last_clause(
+    unit: str, expected: str | None
+) -> None:
+    assert complete_part(unit) == expected
+
+
+def test_an_answer_never_ends_on_a_passage_cut_mid_sentence() -> None:
+    chunk = make_chunk("ami", 0, _WRAPPED_PDF)
+    query = weighted_query("Quand les équipes retenues sont-elles informées de la sélection ?")
+
+    chosen = extract(query, [Hit(chunk, 0.5)], lambda _t: 1.0)
+
+    assert chosen.sentences
+    assert all(not s.text.rstrip().endswith((" et en", ",")) for s in chosen.sentences)
 
 
 # --- LLM answers -----------------------------------------------------------------------------

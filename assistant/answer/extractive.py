@@ -16,7 +16,7 @@ from assistant.text.normalize import (
     strip_citation_markers,
     tokenize_fr,
 )
-from assistant.text.sentences import split_sentences
+from assistant.text.sentences import complete_part, split_sentences
 
 # A sentence scoring under this share of the best one is not relevant enough to quote.
 _KEEP_SHARE = 0.35
@@ -279,10 +279,13 @@ def _candidates(
     hits: Sequence[Hit], titles: Sequence[frozenset[str]], already_said: str
 ) -> list[Sentence]:
     """The answer units of the passages that may be quoted."""
-    candidates = [
-        Sentence(p, i, text, frozenset(tokenize_fr(text)))
+    units = [
+        (p, i, complete_part(text))
         for p, hit in enumerate(hits)
         for i, text in enumerate(split_sentences(hit.chunk.text))
+    ]
+    candidates = [
+        Sentence(p, i, text, frozenset(tokenize_fr(text))) for p, i, text in units if text
     ]
     # A heading repeating its title is no answer, except in a text the question names ("what is
     # the decree 2020-148 about?": its title says it).
@@ -323,7 +326,8 @@ def _is_fragment(text: str) -> bool:
 
     A passage that starts in the middle of a sentence (passages overlap), or a list item whose
     introduction is in the previous passage (« d'optimiser la dépense de santé via les leviers
-    décrits… ») is not a statement a user can read alone: it is never quoted.
+    décrits… ») is not a statement a user can read alone: it is never quoted. (A unit cut at
+    the passage's end is kept up to its last clause: ``complete_part``.)
     """
     first = text.lstrip('«"“ (')[:1]
     return first.isalpha() and first.islower()

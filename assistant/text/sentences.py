@@ -91,6 +91,38 @@ def split_sentences(text: str) -> list[str]:
     return units
 
 
+def ends_mid_sentence(text: str) -> bool:
+    """Whether ``text`` stops on a word that needs a continuation ("… et en", "… des").
+
+    Inside a passage such a line is joined to the next one; a unit ending so was cut by the
+    end of its passage.
+    """
+    return text.rstrip().endswith(_OPEN_ENDS)
+
+
+_CLAUSE_END = re.compile(r"[.;:!?)…](?=\s)")
+# What is left of a cut unit must say something on its own.
+_MIN_COMPLETE_CHARS = 60
+
+
+def complete_part(text: str) -> str | None:
+    """``text``, or what precedes its last clause when the end of a passage cut it.
+
+    « La liste est publiée selon la thématique (plaies, gynécologie…) : Les protocoles
+    nationaux - Ministère de la » keeps its statement up to the colon; a cut unit with no
+    complete clause of some length before the cut is None.
+    """
+    if not ends_mid_sentence(text):
+        return text
+    ends = [m.end() for m in _CLAUSE_END.finditer(text)]
+    if not ends:
+        return None
+    kept = text[: ends[-1]].rstrip(" :;,")
+    if len(kept) < _MIN_COMPLETE_CHARS or _is_heading(kept):
+        return None
+    return kept if kept.endswith((".", "!", "?", "…", ")")) else f"{kept}."
+
+
 def sentence_pieces(line: str) -> list[str]:
     """The sentences of one line of text, as written (no cleaning, nothing dropped)."""
     return [
@@ -103,11 +135,19 @@ def _clean(text: str) -> str:
 
 
 def _logical_lines(text: str) -> list[str]:
-    """Lines re-joined where a PDF or a web page broke a sentence in the middle."""
+    """Lines re-joined where a PDF or a web page broke a sentence in the middle.
+
+    A line goes on at the next one when it is unfinished (no closing punctuation) and the next
+    one opens in lower case, on a digit or a parenthesis, or when it ends on a word that needs a
+    continuation ("de", "et"…), or when it fills the page's width (a PDF wrapped it there, even
+    before a capitalised word: « Comité National des Coopérations / Interprofessionnelles »).
+    """
+    raw_lines = [raw.strip() for raw in text.split("\n")]
+    width = _wrap_width(raw_lines)
     lines: list[str] = []
     hard_break = False
-    for raw in text.split("\n"):
-        line = raw.strip()
+    last_raw = ""
+    for line in raw_lines:
         if _EDITORIAL.match(line) or _MARKDOWN_HEADING.match(line):
             hard_break = True
             continue
@@ -115,16 +155,37 @@ def _logical_lines(text: str) -> list[str]:
             continue
         previous = lines[-1] if lines else ""
         unfinished = previous and not previous.endswith((".", ";", ":", "!", "?"))
-        goes_on = (line[0].islower() or line[0].isdigit() or line[0] == "(") and not (
-            _LIST_MARK.match(line)
-        )
-        goes_on = goes_on or (previous.endswith(_OPEN_ENDS) and not _LIST_MARK.match(line))
+        listed = bool(_LIST_MARK.match(line))
+        goes_on = (line[0].islower() or line[0].isdigit() or line[0] == "(") and not listed
+        goes_on = goes_on or (previous.endswith(_OPEN_ENDS) and not listed)
+        wrapped = width is not None and len(last_raw) >= _FULL_LINE * width
+        goes_on = goes_on or (wrapped and not listed and not _is_heading(line))
         if unfinished and not hard_break and goes_on:
             lines[-1] = f"{previous} {line}"
         else:
             lines.append(line)
         hard_break = False
+        last_raw = line
     return lines
+
+
+# A PDF wraps its lines at a fixed width: a line this close to it was wrapped, not ended.
+_FULL_LINE = 0.85
+_WRAP_WIDTHS = (60, 140)
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The width at which the text's lines were wrapped, or None when they were not.
+
+    The length of the longest lines (the upper quartile), when at least eight lines are in the
+    range of a printed page's width; a web page's paragraphs are longer and uneven.
+    """
+    lengths = sorted(len(line) for line in lines if line)
+    if len(lengths) < 8:
+        return None
+    width = lengths[(3 * len(lengths)) // 4]
+    low, high = _WRAP_WIDTHS
+    return width if low <= width <= high else None
 
 
 def _merge_abbreviations(parts: list[str]) -> list[str]:
