@@ -7,6 +7,7 @@ while the first holds the index, every time, without guessing delays.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import subprocess
@@ -82,8 +83,10 @@ class Child:
     def finish(self, timeout: float = 120) -> str:
         """Let it go on (a line on stdin), wait for its end; all it printed."""
         assert self.process.stdin is not None
-        self.process.stdin.write("\n")
-        self.process.stdin.close()
+        # A "free" child may have ended already (it never reads stdin): nothing to let go.
+        with contextlib.suppress(BrokenPipeError):
+            self.process.stdin.write("\n")
+            self.process.stdin.close()
         self.process.wait(timeout=timeout)
         while (line := self._queue.get(timeout=timeout)) is not None:
             self.lines.append(line)
