@@ -38,6 +38,17 @@ def test_an_acronym_is_present_through_its_expansion() -> None:
     assert missing_entities("Que dit la LFSS pour 2014 ?", ["Un arrêté de 2014."]) == ["lfss"]
 
 
+def test_a_structure_is_present_through_the_texts_term_in_any_inflection() -> None:
+    evidence = ["Exerçant au sein de services ou d'établissements médico-sociaux publics."]
+    assert missing_entities("Peut-on appliquer un protocole dans un EHPAD ?", evidence) == []
+    assert missing_entities("Un protocole en SSIAD ?", evidence) == []
+    hospital = ["Les établissements de santé publics ou privés."]
+    assert missing_entities("Peut-on appliquer un protocole dans un EHPAD ?", hospital) == ["ehpad"]
+    # The term's words in order and close together, not scattered over the evidence.
+    scattered = ["Un établissement de la région.", "Une activité médico-technique, sociale."]
+    assert missing_entities("Un protocole en EHPAD ?", scattered) == ["ehpad"]
+
+
 def test_an_acronym_outside_the_glossary_is_present_when_the_evidence_spells_it() -> None:
     evidence = ["Le rôle de la Caisse centrale de la mutualité sociale agricole est précisé."]
     assert missing_entities("Que fait la CCMSA ?", evidence) == []

@@ -10,7 +10,7 @@ general check, not a list of questions: it looks only at what the question names
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from assistant.text.glossary import expansions
 from assistant.text.normalize import fold_for_matching, tokenize_fr
@@ -118,15 +118,44 @@ def _subject_missing(subject: list[str], evidence: str) -> bool:
     return 2 * len(absent) > len(subject)
 
 
-def _present(entity: str, evidence: str, acronyms: frozenset[str] = frozenset()) -> bool:
+def _present(
+    entity: str,
+    evidence: str,
+    acronyms: frozenset[str] = frozenset(),
+    evidence_tokens: Sequence[str] = (),
+) -> bool:
     if re.search(rf"(?<![\w]){re.escape(_fold(entity))}(?![\w])", evidence):
         return True
-    # An acronym is present when its expansion is ("CNCI" → "comité national …"), known from
-    # the glossary or, for one of 4 letters or more, spelled by the initials of consecutive
-    # words of the evidence ("LFSS" → "loi de financement de la sécurité sociale").
-    return any(_fold(long) in evidence for long in expansions(entity.upper())) or (
-        entity in acronyms and len(entity) >= 4 and _spelled_out(entity, evidence)
-    )
+    # An acronym or an everyday word is present when the texts' term for it is ("CNCI" →
+    # "comité national …", "EHPAD" → "établissements … médico-sociaux"), in any inflection;
+    # an acronym of 4 letters or more also when the initials of consecutive words of the
+    # evidence spell it ("LFSS" → "loi de financement de la sécurité sociale").
+    return any(
+        _said(tokenize_fr(long), evidence_tokens) for long in expansions(entity.upper())
+    ) or (entity in acronyms and len(entity) >= 4 and _spelled_out(entity, evidence))
+
+
+# Words of a term may stand this many words apart in the texts ("établissements et services
+# médico-sociaux" says "établissement médico-social").
+_TERM_SLACK = 2
+
+
+def _said(term: Sequence[str], tokens: Sequence[str]) -> bool:
+    """Whether the stems of ``term`` occur in order in ``tokens``, close together."""
+    if not term:
+        return False
+    for start, token in enumerate(tokens):
+        if token != term[0]:
+            continue
+        position, window_end = start, start + len(term) + _TERM_SLACK
+        for stem in term[1:]:
+            try:
+                position = tokens.index(stem, position + 1, window_end)
+            except ValueError:
+                break
+        else:
+            return True
+    return False
 
 
 # An acronym as typed in a question: 4 to 6 capitals.
@@ -150,8 +179,11 @@ def missing_entities(question: str, evidence: Iterable[str]) -> list[str]:
     joined = " ".join(evidence)
     text = _fold(joined)
     acronyms = frozenset(a.lower() for a in _ACRONYM.findall(question))
+    tokens = tokenize_fr(joined)
     missing = [
-        entity for entity in question_entities(question) if not _present(entity, text, acronyms)
+        entity
+        for entity in question_entities(question)
+        if not _present(entity, text, acronyms, tokens)
     ]
     subject = protocol_subject(question)
     if subject and _subject_missing(subject, joined):
