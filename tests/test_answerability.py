@@ -49,6 +49,11 @@ def test_a_structure_is_present_through_the_texts_term_in_any_inflection() -> No
     assert missing_entities("Un protocole en EHPAD ?", scattered) == ["ehpad"]
 
 
+def test_the_order_is_present_through_its_adjective() -> None:
+    evidence = ["L'ARS peut consulter les instances ordinales sur le professionnel."]
+    assert missing_entities("L'ARS peut-elle se renseigner auprès de l'Ordre ?", evidence) == []
+
+
 def test_an_acronym_outside_the_glossary_is_present_when_the_evidence_spells_it() -> None:
     evidence = ["Le rôle de la Caisse centrale de la mutualité sociale agricole est précisé."]
     assert missing_entities("Que fait la CCMSA ?", evidence) == []

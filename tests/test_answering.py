@@ -197,6 +197,7 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
             True,
         ),
         ("Combien de protocoles sont autorisés ?", "Le cadre d'un protocole national.", True),
+        ("Combien d'indicateurs, et lesquels ?", "Les indicateurs : délais ; satisfaction.", False),
         ("Combien d'heures de formation ?", "La formation dure 40 heures.", False),
         ("Qui rédige les protocoles ?", "Les professionnels de santé.", False),
         ("Dans quelles régions est-il appliqué ?", "Il est appliqué dans deux régions.", True),

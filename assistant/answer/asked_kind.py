@@ -44,6 +44,7 @@ _UNITS = frozenset(
         "heures", "h", "minutes", "euro", "euros", "eur", "ml", "mg", "kg", "km",
     }
 )  # fmt: skip
+_ASKS_WHICH = re.compile(r"\blesquel(?:le)?s\b")
 _COUNTED_NOUN = re.compile(r"\bcombien d(?:e |')(?!temps\b)(\w{4,})")
 _DAY_DATE = (
     rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN})(?: \d{{4}})?|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
@@ -203,7 +204,8 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
     asked = fold_for_matching(question)
     answer = fold_accents(answer_text)
     counted = _COUNTED_NOUN.search(asked)
-    if counted and not _counts(counted.group(1), answer):
+    # "Combien d'indicateurs, et lesquels ?": the list of them answers too.
+    if counted and not _ASKS_WHICH.search(asked) and not _counts(counted.group(1), answer):
         return True
     if _ASKS_NAME.search(asked):
         return not _PERSON_NAME.search(answer_text)

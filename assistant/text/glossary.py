@@ -56,6 +56,8 @@ SYNONYMS: dict[str, str] = {
     "cnam": "assurance maladie",
     "idel": "infirmier exercice libéral",
     "officine": "pharmacien",
+    "ordre": "ordinale",
+    "ordres": "ordinales",
     "candidater": "candidature équipes candidates",
     "postuler": "candidature équipes candidates",
     "choisie": "sélectionne sélection",
