@@ -238,6 +238,12 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("In which regions is it applied?", "Il est appliqué dans deux régions.", True),
         ("How many protocols are authorised?", "Les protocoles sont autorisés par arrêté.", True),
         ("How long does the ARS have?", "L'ARS a deux mois pour répondre.", False),
+        # "How many X": the count of X, read in the texts' French word for it.
+        ("How many pharmacies took part?", "Plus de 100 patientes prises en charge.", True),
+        ("How many pharmacies took part?", "Douze pharmacies ont participé.", False),
+        ("What is the number of the Conseil d'État decree?", "Un décret le fixe.", True),
+        ("Above which rate does the ARS act?", "Le taux de reprise est suivi.", True),
+        ("Above which rate does the ARS act?", "Au-delà de 20 % de reprises.", False),
     ],
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:

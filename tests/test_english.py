@@ -15,6 +15,8 @@ from assistant import Assistant, build_assistant
 from assistant.answer import prompts
 from assistant.config import Settings
 from assistant.index.store import ChromaStore
+from assistant.text.english import french_terms, looks_english
+from assistant.text.normalize import tokenize_fr
 from ingest.indexing import Ingestor
 from tests.fakes import HashingEmbedder
 
@@ -97,3 +99,34 @@ def test_an_english_question_is_searched_by_meaning_only(assistant: Assistant) -
     assert all(hit.lexical_score is None for hit in english.passages)
     french = assistant.ask("Comment les protocoles nationaux sont-ils autorisés ?")
     assert any(hit.lexical_score is not None for hit in french.passages)
+
+
+@pytest.mark.parametrize(
+    ("question", "english"),
+    [
+        ("Who sits on the CNCI?", True),
+        ("Under which law was decree no. 2020-148 adopted?", True),
+        ("How many pharmacies took part in the cystitis protocol?", True),
+        ("Qui siège au CNCI ?", False),
+        ("Un infirmier peut-il adhérer à un protocole ?", False),
+        ("A-t-on un an pour déclarer ?", False),
+    ],
+)
+def test_looks_english(question: str, english: bool) -> None:
+    assert looks_english(question) is english
+
+
+def test_french_terms_give_the_texts_words_for_an_english_question() -> None:
+    terms = french_terms("Who authorises a local protocol in a health care facility of the ARS?")
+    assert terms.split()[0] == "ARS"  # acronyms as typed
+    assert "établissement de santé" in terms  # the longest term, not "health" alone
+    assert "autorisation" in terms and "protocole" in terms
+    assert french_terms("What is the weather like tomorrow?") == ""
+
+
+def test_an_english_questions_sentences_are_weighed_by_its_french_terms(
+    assistant: Assistant,
+) -> None:
+    turn = assistant._prepare("Who authorises the national protocols?", [], None, None)
+    assert set(tokenize_fr("autorisation protocoles nationaux")) <= set(turn.weights)
+    assert "who" not in turn.weights

@@ -31,6 +31,7 @@ from assistant.index.units import UnitVectorsFile
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
 from assistant.schema import Answer, Citation, Generator, Hit, Message
 from assistant.text.dates import long_french_date
+from assistant.text.english import french_terms, looks_english
 from assistant.text.normalize import (
     CITATION_MARKER,
     fold_accents,
@@ -59,21 +60,6 @@ _ASKS_SINCE_WHEN = re.compile(
     r"depuis quand|a partir de quand|\bquand\b.*\b(?:vigueur|appliqu|redaction|version)|"
     r"date d'entree en vigueur|(?:redaction|version) (?:actuelle|en vigueur)"
 )
-
-
-_ENGLISH_WORDS = {
-    "the", "what", "who", "how", "which", "when", "where", "why", "is", "are", "does", "do",
-    "can", "should", "must", "of", "to", "and", "my", "for", "with", "from", "an", "this", "a",
-    "i", "in", "be", "it", "if", "or", "by", "at", "have", "has", "need", "there", "am", "we",
-    "you", "our", "your",
-}  # fmt: skip
-
-
-def looks_english(question: str) -> bool:
-    """Most likely English: two or more English function words, a third of the words or more."""
-    words = re.findall(r"[a-z]+", question.lower())
-    english = sum(w in _ENGLISH_WORDS for w in words)
-    return english >= 2 and english * 3 >= len(words)
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -332,7 +318,8 @@ class Assistant:
             english,
             hits,
             vector,
-            weighted_query(question, context),
+            # An English question's words weigh its sentences through the texts' French terms.
+            weighted_query(french_terms(question) if english else question, context),
             _already_said(question, history),
         )
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from assistant.answer.answerability import REGIONS
 from assistant.text.dates import FOLDED_MONTHS_PATTERN
+from assistant.text.english import ENGLISH_TERMS
 from assistant.text.normalize import fold_accents, fold_for_matching
 
 __all__ = ["answer_type_missing", "expected_kind_bonus"]
@@ -45,6 +46,7 @@ _UNITS = frozenset(
     }
 )  # fmt: skip
 _ASKS_WHICH = re.compile(r"\blesquel(?:le)?s\b")
+_COUNTED_ENGLISH = re.compile(r"\bhow many (\w{4,})")
 _COUNTED_NOUN = re.compile(r"\bcombien d(?:e |')(?!temps\b)(\w{4,})")
 _DAY_DATE = (
     rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN})(?: \d{{4}})?|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
@@ -114,7 +116,10 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"\b(?:adresse (?:electronique|e-?mail|mail)|courriel|e-?mail address)\b"),
         re.compile(r"[\w.-]+@[\w-]+\.\w+"),
     ),
-    (re.compile(r"\bquel (?:taux|pourcentage)\b"), re.compile(r"\d\s*%|pour ?cent")),
+    (
+        re.compile(r"\bquel (?:taux|pourcentage)\b|\b(?:what|which) (?:rate|percentage|share)\b"),
+        re.compile(r"\d\s*%|pour ?cent"),
+    ),
     (
         re.compile(
             r"montant|combien (?:coute|est paye|gagne|touche)|tarif|prix|salaire|euros"
@@ -128,6 +133,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
             r"\bnumero (?:du |de la |de l'|d')?(?:decret|loi|arrete|instruction|circulaire)"
+            r"|\bnumber of the (?:[\w']+ )*?(?:decree|law|order|instruction|circular)\b"
         ),
         re.compile(r"\b(?:19|20)?\d{2}-\d{1,5}\b|\bn°\s*\d"),
     ),
@@ -203,9 +209,9 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
     """True when the question asks for a figure that the chosen sentences do not contain."""
     asked = fold_for_matching(question)
     answer = fold_accents(answer_text)
-    counted = _COUNTED_NOUN.search(asked)
+    counted = _counted_noun(asked)
     # "Combien d'indicateurs, et lesquels ?": the list of them answers too.
-    if counted and not _ASKS_WHICH.search(asked) and not _counts(counted.group(1), answer):
+    if counted and not _ASKS_WHICH.search(asked) and not _counts(counted, answer):
         return True
     if _ASKS_NAME.search(asked):
         return not _PERSON_NAME.search(answer_text)
@@ -215,6 +221,19 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
         if question_pattern.search(asked):
             return not answer_pattern.search(answer)
     return False
+
+
+def _counted_noun(asked: str) -> str | None:
+    """What "combien de …" counts; for "how many …", the texts' French word for it."""
+    french = _COUNTED_NOUN.search(asked)
+    if french:
+        return french.group(1)
+    english = _COUNTED_ENGLISH.search(asked)
+    if english is None:
+        return None
+    noun = english.group(1)
+    terms = ENGLISH_TERMS.get(noun, noun).split()
+    return fold_accents(terms[0]).lower() if len(terms) == 1 else None
 
 
 def _counts(noun: str, answer: str) -> bool:

@@ -1,0 +1,188 @@
+"""English questions: recognised, and their field words given in the French texts' terms.
+
+The embedder is multilingual, so an English question finds its passages by meaning; the
+lexical signals (BM25, the coverage of a sentence) need French words. The field's vocabulary
+is small: a bilingual list of its terms gives an English question the French words the texts
+use ("nurse" → "infirmier", "regional health agency" → "agence régionale de santé").
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["ENGLISH_TERMS", "french_terms", "looks_english"]
+
+_ENGLISH_WORDS = frozenset(
+    {
+        "the", "what", "who", "how", "which", "when", "where", "why", "is", "are", "does", "do",
+        "can", "should", "must", "of", "to", "and", "my", "for", "with", "from", "an", "this",
+        "a", "i", "in", "be", "it", "if", "or", "by", "at", "have", "has", "need", "there", "am",
+        "we", "you", "our", "your", "was", "were", "did", "will", "would", "could", "many",
+        "much", "under", "about", "they", "their", "them", "been", "that", "these", "those",
+        "not", "any", "get", "after", "before", "into", "than",
+    }
+)  # fmt: skip
+
+
+def looks_english(question: str) -> bool:
+    """Most likely English: two or more English function words, a third of the words or more."""
+    words = re.findall(r"[a-z]+", question.lower())
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    return english >= 2 and english * 3 >= len(words)
+
+
+# English term (lower case, several words before the words they contain) → the texts' terms.
+ENGLISH_TERMS: dict[str, str] = {
+    "regional health agency": "agence régionale de santé",
+    "health insurance": "assurance maladie",
+    "national health insurance": "assurance maladie objectif national",
+    "expression of interest": "appel à manifestation d'intérêt",
+    "call for proposals": "appel à manifestation d'intérêt",
+    "palliative care": "soins palliatifs",
+    "health care facility": "établissement de santé",
+    "healthcare facility": "établissement de santé",
+    "health facility": "établissement de santé",
+    "nursing home": "établissement médico-social",
+    "public health code": "code de la santé publique",
+    "high authority": "Haute Autorité de santé",
+    "advanced practice": "pratique avancée",
+    "official journal": "Journal officiel",
+    "unscheduled care": "soins non programmés",
+    "urinary tract infection": "cystite",
+    "sore throat": "angine",
+    "cooperation": "coopération",
+    "cooperations": "coopérations",
+    "protocol": "protocole",
+    "protocols": "protocoles",
+    "national": "national",
+    "local": "local",
+    "nurse": "infirmier infirmière",
+    "nurses": "infirmiers infirmières",
+    "doctor": "médecin",
+    "doctors": "médecins",
+    "physician": "médecin",
+    "physicians": "médecins",
+    "pharmacist": "pharmacien",
+    "pharmacists": "pharmaciens",
+    "physiotherapist": "masseur-kinésithérapeute",
+    "physiotherapists": "masseurs-kinésithérapeutes",
+    "midwife": "sage-femme",
+    "orthoptist": "orthoptiste",
+    "orthoptists": "orthoptistes",
+    "ophthalmologist": "ophtalmologiste",
+    "occupational therapist": "ergothérapeute",
+    "occupational therapists": "ergothérapeutes",
+    "patient": "patient",
+    "patients": "patients",
+    "consent": "consentement",
+    "team": "équipe",
+    "teams": "équipes",
+    "delegate": "délégué",
+    "delegated": "délégué délégation",
+    "delegating": "délégant",
+    "delegation": "délégation",
+    "tasks": "actes activités",
+    "task": "acte activité",
+    "training": "formation",
+    "declare": "déclarer déclaration",
+    "declaration": "déclaration",
+    "declared": "déclaré déclaration",
+    "join": "adhérer adhésion",
+    "joining": "adhésion",
+    "authorise": "autorise autorisation",
+    "authorises": "autorise autorisation",
+    "authorize": "autorise autorisation",
+    "authorizes": "autorise autorisation",
+    "authorised": "autorisé",
+    "authorized": "autorisé",
+    "authorisation": "autorisation",
+    "authorization": "autorisation",
+    "opinion": "avis",
+    "committee": "comité",
+    "decree": "décret",
+    "law": "loi",
+    "order": "arrêté",
+    "ministerial": "ministériel",
+    "minister": "ministre",
+    "ministry": "ministère",
+    "funding": "financement",
+    "financing": "financement",
+    "costs": "dépenses coût",
+    "cost": "coût",
+    "budget": "objectif dépenses",
+    "payment": "rémunération",
+    "remuneration": "rémunération",
+    "bonus": "prime",
+    "monitoring": "suivi",
+    "indicators": "indicateurs",
+    "evaluation": "évaluation",
+    "assessment": "évaluation",
+    "requirements": "exigences",
+    "quality": "qualité",
+    "safety": "sécurité",
+    "goals": "objectifs",
+    "objectives": "objectifs",
+    "deadline": "délai date limite",
+    "delay": "délai",
+    "end": "fin",
+    "suspend": "suspendre suspension",
+    "withdraw": "retrait",
+    "director": "directeur",
+    "establishment": "établissement",
+    "facility": "établissement",
+    "hospital": "établissement de santé",
+    "hospitals": "établissements de santé",
+    "documents": "documents pièces",
+    "form": "formulaire",
+    "platform": "plateforme",
+    "online": "en ligne",
+    "insurance": "assurance",
+    "liability": "responsabilité civile",
+    "emergency": "urgences",
+    "emergencies": "urgences",
+    "diagnosis": "diagnostic",
+    "prescribe": "prescrire prescription",
+    "prescription": "prescription",
+    "vaccination": "vaccination",
+    "glasses": "lunettes",
+    "eye": "visuel",
+    "telemedicine": "télémédecine",
+    "experiment": "expérimentation",
+    "experiments": "expérimentations",
+    "sits": "membres composition comprend",
+    "sit": "membres composition comprend",
+    "members": "membres composition",
+    "member": "membre",
+    "composed": "composition comprend",
+    "chairs": "présidence",
+    "chaired": "présidence",
+    "writes": "rédige rédaction",
+    "written": "rédige rédaction",
+    "drafts": "rédige rédaction",
+    "chosen": "sélectionne sélection",
+    "selected": "sélectionne sélection",
+    "start": "mise en œuvre effective",
+    "apply": "candidature mise en œuvre",
+    "report": "rapport",
+    "parliament": "Parlement",
+    "years": "ans",
+    "files": "dossiers",
+    "pharmacies": "pharmacies",
+    "region": "région",
+    "regions": "régions",
+}
+_TERM = re.compile(
+    r"\b(?:"
+    + "|".join(re.escape(term) for term in sorted(ENGLISH_TERMS, key=lambda t: (-len(t), t)))
+    + r")\b"
+)
+
+
+def french_terms(question: str) -> str:
+    """The French terms of the field words of an English question, in order, space-separated.
+
+    Acronyms (CNCI, ARS, HAS) are kept as typed: they are the same in both languages.
+    """
+    found = [ENGLISH_TERMS[m.group(0)] for m in _TERM.finditer(question.lower())]
+    acronyms = re.findall(r"\b[A-Z]{2,6}\b", question)
+    return " ".join(dict.fromkeys([*acronyms, *found]))
