@@ -488,6 +488,20 @@ def test_llm_reference_to_a_missing_passage_is_dropped(shared_assistant: Assista
     assert "autorisés par arrêté" in answer.citations[0].quote
 
 
+def test_several_historical_sources_get_one_warning() -> None:
+    from assistant.answer.answering import _with_status_notes
+    from assistant.schema import Citation
+
+    def cited(n: int, status: str) -> Citation:
+        return Citation(n, f"doc-{n}", "Titre", "", 1, "", "…", status=status)
+
+    text = _with_status_notes(
+        "Réponse.", [cited(1, " Historique"), cited(2, "en vigueur"), cited(3, "historique")]
+    )
+    assert text == f"Réponse.\n\nAttention, [1] et [3] : {prompts.HISTORICAL_NOTES}."
+    assert _with_status_notes("Réponse.", [cited(1, "en vigueur")]) == "Réponse."
+
+
 def test_llm_citations_are_renumbered_in_order_of_use(shared_assistant: Assistant) -> None:
     generator = ScriptedGenerator("Avant 2019, l'ARS vérifiait le besoin [2]. Désormais [1].")
     answer = with_generator(shared_assistant, generator).ask("Que dit l'article L. 4011-3 ?")

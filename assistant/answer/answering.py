@@ -29,7 +29,7 @@ from assistant.config import AUTHORITY_WEIGHT, SEMANTIC_WEIGHT
 from assistant.errors import GenerationError, QuestionError
 from assistant.index.units import UnitVectorsFile
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
-from assistant.schema import Answer, Citation, Generator, Hit, Message
+from assistant.schema import Answer, Citation, Generator, Hit, Message, is_historical
 from assistant.text.dates import long_french_date
 from assistant.text.english import french_terms, looks_english
 from assistant.text.normalize import (
@@ -481,11 +481,10 @@ def _with_notice(answer: Answer, notice: str) -> Answer:
 
 def _with_status_notes(text: str, citations: Sequence[Citation]) -> str:
     """Say when a cited text is historical or partial (never present it as the text in force)."""
-    notes = []
-    for citation in citations:
-        status = citation.status.lower()
-        if status.startswith("historique"):
-            notes.append(f"[{citation.n}] : {prompts.HISTORICAL_NOTE}.")
-    if notes:
-        text += "\n\n" + " ".join(f"Attention, {note}" for note in notes)
+    historical = [f"[{c.n}]" for c in citations if is_historical(c.status)]
+    if len(historical) == 1:
+        text += f"\n\nAttention, {historical[0]} : {prompts.HISTORICAL_NOTE}."
+    elif historical:
+        listed = f"{', '.join(historical[:-1])} et {historical[-1]}"
+        text += f"\n\nAttention, {listed} : {prompts.HISTORICAL_NOTES}."
     return text

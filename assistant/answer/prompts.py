@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.schema import Hit, Message
+from assistant.schema import Hit, Message, is_historical
 from assistant.text.normalize import strip_citation_markers
 
 REFUSAL = (
@@ -17,6 +17,7 @@ REFUSAL = (
 EXTRACTIVE_INTRO = "D'après les textes :"
 
 HISTORICAL_NOTE = "texte historique, antérieur à la réforme de 2019 ou remplacé depuis"
+HISTORICAL_NOTES = "textes historiques, antérieurs à la réforme de 2019 ou remplacés depuis"
 # Heading of the supporting quotes that follow the lead sentence of an extractive answer.
 SUPPORTING_QUOTES = "Les textes précisent aussi :"
 # Lead of an answer to "since when does this article apply?": the date the text itself states.
@@ -152,7 +153,7 @@ def format_passage(n: int, hit: Hit, max_chars: int = 1200) -> str:
     label = chunk.title
     if chunk.section:
         label += f" — {chunk.section}"
-    if chunk.status.lower().startswith("historique"):
+    if is_historical(chunk.status):
         label += " (historique)"
     return _passage_block(n, label, strip_citation_markers(chunk.text), max_chars)
 
