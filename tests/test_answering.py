@@ -921,3 +921,31 @@ def test_a_press_lead_stays_when_no_official_text_says_it() -> None:
     code = _hit(2, "La formation des délégués est prévue par le protocole.", article="D4011-5")
     chosen = extract(weighted_query(question), [press, code], lambda token: 1.0)
     assert chosen.sentences[0].passage == 0
+
+
+def test_a_press_sentence_restating_a_quoted_official_one_is_not_quoted_beside_it() -> None:
+    question = (
+        "Quels documents le déclarant fournit-il à l'agence, et qui déclare la mise en œuvre du "
+        "protocole ?"
+    )
+    code = _hit(
+        1,
+        "La mise en œuvre du protocole est déclarée par le responsable de la structure au moyen "
+        "d'une application en ligne du ministère chargé de la santé.",
+        article="D4011-4",
+    )
+    press = _hit(
+        2,
+        "Comme le détaille l'arrêté, le déclarant fournit à l'agence l'intitulé du protocole et "
+        "l'identité du référent chargé de la déclaration. Ainsi, la mise en œuvre d'un protocole "
+        "de coopération est déclarée par le responsable de la structure via une application sur "
+        "le site du ministère.",
+        kind="presse",
+        status="information",
+    )
+    chosen = extract(weighted_query(question), [code, press], lambda token: 1.0)
+    texts = [s.text for s in chosen.sentences]
+    assert texts[0].startswith("La mise en œuvre du protocole est déclarée")
+    # What only the press says (the documents) is quoted; its restatement of the code is not.
+    assert any(t.startswith("Comme le détaille l'arrêté") for t in texts)
+    assert not any(t.startswith("Ainsi,") for t in texts)

@@ -180,12 +180,16 @@ def extract(
             + (_NEXT_BONUS if follows else 0.0)
         )
 
+    restated = _restated_secondary(candidates, scores, hits, _KEEP_SHARE * best)
     remaining = list(candidates)
     while remaining and len(chosen) < max_sentences:
         sentence = max(remaining, key=adjusted)
         remaining.remove(sentence)
         if adjusted(sentence) < _KEEP_SHARE * best:
             break
+        # The lead is settled by ``_official_first``; after it, the official wording only.
+        if chosen and (sentence.passage, sentence.position) in restated:
+            continue
         if used + len(sentence.text) > max_chars and chosen:
             continue
         if any(_overlap(sentence.tokens, c.tokens) > _MAX_OVERLAP for c in chosen):
@@ -233,6 +237,31 @@ def _official_first(
         return chosen
     official = max(restating, key=lambda s: scores[(s.passage, s.position)])
     return [official] + [s for s in chosen[1:] if s != official]
+
+
+def _restated_secondary(
+    candidates: Sequence[Sentence],
+    scores: dict[tuple[int, int], float],
+    hits: Sequence[Hit],
+    floor: float,
+) -> set[tuple[int, int]]:
+    """Secondary sentences that an official one, relevant enough to be quoted, already says.
+
+    A secondary page is quoted for what no official text among the passages says; when one of
+    its sentences restates an official sentence scoring above ``floor`` (``_RESTATES`` of its
+    words or more), the official sentence is quoted instead.
+    """
+    official = [
+        s
+        for s in candidates
+        if _is_official(hits[s.passage]) and scores[(s.passage, s.position)] >= floor
+    ]
+    return {
+        (s.passage, s.position)
+        for s in candidates
+        if _level(hits[s.passage]) > OFFICIAL_LEVEL
+        and any(len(s.tokens & o.tokens) >= _RESTATES * len(s.tokens) for o in official)
+    }
 
 
 def _level(hit: Hit) -> int:
