@@ -949,3 +949,22 @@ def test_a_press_sentence_restating_a_quoted_official_one_is_not_quoted_beside_i
     # What only the press says (the documents) is quoted; its restatement of the code is not.
     assert any(t.startswith("Comme le détaille l'arrêté") for t in texts)
     assert not any(t.startswith("Ainsi,") for t in texts)
+
+
+def test_the_entities_of_a_question_are_sought_in_the_documents_the_answer_quotes() -> None:
+    from assistant.answer.answerability import missing_entities
+    from assistant.answer.answering import _evidence
+
+    question = "Qui est l'interlocuteur des protocoles à l'ARS Grand Est ?"
+    answer = _hit(
+        1, "L'agence régionale de santé désigne un référent des protocoles.", date="2024-01-01"
+    )
+    elsewhere = _hit(2, "Les ARS Grand Est, Bretagne et Normandie ont publié un guide.")
+    question_text = weighted_query(question)
+    chosen = extract(question_text, [answer, elsewhere], lambda _t: 1.0, max_sentences=1)
+    assert chosen.sentences[0].passage == 0
+    evidence = _evidence([answer, elsewhere], chosen)
+    # A region named only in a document the answer does not quote proves nothing.
+    assert missing_entities(question, evidence) == ["grand est"]
+    # The quoted document's date is evidence for a year.
+    assert "2024-01-01" in evidence[0]

@@ -96,7 +96,22 @@ _SUBJECT_END = re.compile(
 _SUBJECT_TOKENS = 3
 # Stems that say what kind of protocol it is, not what it is about.
 _GENERIC_SUBJECT = frozenset(
-    {"protocol", "national", "nationaux", "local", "locaux", "cooper", "futur", "nouveau", "nouvel"}
+    {
+        "protocol",
+        "national",
+        "nationaux",
+        "local",
+        "locaux",
+        "cooper",
+        "futur",
+        "nouveau",
+        "nouvel",
+        "fair",
+        "realis",
+        "pratiqu",
+        "effectu",
+        "pren",
+    }
 )
 
 
@@ -131,8 +146,14 @@ def _present(
     # an acronym of 4 letters or more also when the initials of consecutive words of the
     # evidence spell it ("LFSS" → "loi de financement de la sécurité sociale").
     return any(
-        _said(tokenize_fr(long), evidence_tokens) for long in expansions(entity.upper())
+        _said(_short_form(tokenize_fr(long)), evidence_tokens)
+        for long in expansions(entity.upper())
     ) or (entity in acronyms and len(entity) >= 4 and _spelled_out(entity, evidence))
+
+
+def _short_form(term: list[str]) -> list[str]:
+    """The head words a text uses once it has named something ("le comité national")."""
+    return term[:2] if len(term) >= 4 else term
 
 
 # Words of a term may stand this many words apart in the texts ("établissements et services

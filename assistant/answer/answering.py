@@ -372,9 +372,9 @@ class Assistant:
             return False
         # The specific things the question names (a region, a year, a text, a name) must be in
         # the evidence: otherwise the passages are on the topic but do not answer this question.
-        if self.check_entities and missing_entities(
-            question, [hit.chunk.indexed_text for hit in hits]
-        ):
+        # The evidence is what the answer quotes: the retrieved passages of the documents it
+        # cites, with their dates (a region named in another document proves nothing).
+        if self.check_entities and missing_entities(question, _evidence(hits, chosen)):
             return True
         similarity, covered = self.evidence(hits, chosen)
         if english:
@@ -477,6 +477,16 @@ def _with_notice(answer: Answer, notice: str) -> Answer:
         notice=notice,
         backend="extractive",
     )
+
+
+def _evidence(hits: Sequence[Hit], chosen: Extract) -> list[str]:
+    """Texts, titles and dates of the retrieved passages of the documents the answer quotes."""
+    quoted = {hits[s.passage].chunk.doc_id for s in chosen.sentences}
+    return [
+        f"{hit.chunk.indexed_text}\n{hit.chunk.date} {hit.chunk.article_date}"
+        for hit in hits
+        if hit.chunk.doc_id in quoted
+    ]
 
 
 def _with_status_notes(text: str, citations: Sequence[Citation]) -> str:
