@@ -17,6 +17,7 @@ from assistant.answer.answerability import missing_entities, protocol_subject, q
         ("Qui est Olivier Véran ?", ["olivier", "veran"]),
         ("Je suis infirmière, comment adhérer à un protocole national ?", []),
         ("Que dit l'article L. 4011-3 du Code de la santé publique ?", []),
+        ("Dans quel numéro du Bulletin officiel a paru l'instruction ?", []),
     ],
 )
 def test_question_entities(question: str, entities: list[str]) -> None:

@@ -198,6 +198,14 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ),
         ("Combien de protocoles sont autorisés ?", "Le cadre d'un protocole national.", True),
         ("Combien d'indicateurs, et lesquels ?", "Les indicateurs : délais ; satisfaction.", False),
+        # A number glued to a word by a hyphen names a folder, it counts nothing.
+        ("Combien de protocoles figurent ?", "Voir V:\\SIEGE\\0-PROTOCOLES COOPERATION.", True),
+        ("Combien l'assurance maladie verse-t-elle ?", "Le financement est assuré.", True),
+        ("Combien l'assurance maladie verse-t-elle ?", "Un forfait de 50 euros est versé.", False),
+        # A team selected: the answer names one (a place, a person), not who may apply.
+        ("Quelle équipe a été retenue ?", "Tous les professionnels volontaires peuvent.", True),
+        ("Quelle équipe a été retenue ?", "L'équipe du CHU de Nantes a été retenue.", False),
+        ("Quelle équipe a été retenue ?", "Sélection par le Comité National du CNCI.", True),
         ("Combien d'heures de formation ?", "La formation dure 40 heures.", False),
         ("Qui rédige les protocoles ?", "Les professionnels de santé.", False),
         ("Dans quelles régions est-il appliqué ?", "Il est appliqué dans deux régions.", True),

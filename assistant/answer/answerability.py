@@ -38,9 +38,9 @@ _GENERIC = frozenset(
         "est", "peut", "pour", "dans", "les", "des", "une", "mon", "mes", "je", "nous", "vous",
         "code", "article", "loi", "decret", "arrete", "etat", "france", "francais", "francaise",
         "republique", "sante", "ministre", "ministere", "agence", "protocole", "protocoles",
-        "journal", "officiel", "jorf", "conseil", "haute", "autorite", "assurance", "maladie",
-        "securite", "sociale", "premier", "premiere", "madame", "monsieur", "docteur", "et",
-        "en", "le", "la", "au", "aux", "du", "de", "ou", "si", "il", "elle", "on", "ars",
+        "journal", "officiel", "jorf", "bulletin", "conseil", "haute", "autorite", "assurance",
+        "maladie", "securite", "sociale", "premier", "premiere", "madame", "monsieur", "docteur",
+        "et", "en", "le", "la", "au", "aux", "du", "de", "ou", "si", "il", "elle", "on", "ars",
     }
 )  # fmt: skip
 _CAPITALISED = re.compile(r"(?<![\w-])([A-ZÀ-Ý][\w’'-]*[\w])")

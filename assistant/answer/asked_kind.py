@@ -123,6 +123,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
             r"montant|combien (?:coute|est paye|gagne|touche)|tarif|prix|salaire|euros"
+            r"|\bcombien\b.*\b(?:verse|rembourse|paie|paye|facture)"
             r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
             r"|\bhow much\b|\b(?:what|which) (?:amount|budget|fine|price|fee|salary)\b"
         ),
@@ -151,6 +152,15 @@ _ASKS_NAME = re.compile(
     r"\bcomment s'appel|\bquel est le nom\b|\bqui (?:preside|dirige|est (?:le|la) (?:ministre|"
     r"president|directeur|directrice))\b|\bquel(?:le)? (?:depute|senateur|ministre|premiere? "
     r"ministre)\b"
+)
+# "Quelle équipe a été retenue ?": the answer names a team or a place (capitalised words).
+_ASKS_SELECTED = re.compile(
+    r"\bquel(?:le)?s? (?:equipes?|structures?|etablissements?|candidats?|candidatures?)\b.*"
+    r"\b(?:retenue?s?|selectionnee?s?|choisie?s?|designee?s?|laureate?s?)\b"
+)
+_NAMED_PLACE = re.compile(
+    r"\b(?:CHU|CHRU|CH|GHT|CPTS|centre hospitalier|h[oô]pital|clinique|maison de sant[eé])\b"
+    r"|\b(?:de|du|d')\s*[A-ZÀ-Ý][a-zà-ÿ]+(?:[- ][A-ZÀ-Ý][a-zà-ÿ]+)*\b(?! National)"
 )
 _PERSON_NAME = re.compile(
     r"\b(?:M\.|Mme|Dr|Pr)\s+[A-Z]|\b[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)? [A-ZÀ-Ý]{2,}"
@@ -215,6 +225,8 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
         return True
     if _ASKS_NAME.search(asked):
         return not _PERSON_NAME.search(answer_text)
+    if _ASKS_SELECTED.search(asked):
+        return not (_PERSON_NAME.search(answer_text) or _NAMED_PLACE.search(answer_text))
     if not _TEXT_ACT.search(asked):
         answer = _TEXT_NAME_DATE.sub(" ", answer)
     for question_pattern, answer_pattern in _ANSWER_TYPES:
@@ -246,7 +258,8 @@ def _counts(noun: str, answer: str) -> bool:
     stem = noun[: max(4, len(noun) - 2)]
     # A year ("Ma santé 2022, les protocoles") counts nothing.
     number = r"(?<![\d-])(?!(?:19|20)\d{2}\b)\d+"
-    pattern = rf"(?:{number}|{_COUNT_WORDS})\W+((?:[\w']+\W+){{0,4}}?){re.escape(stem)}"
+    # Separated from what it counts by a space: "0-PROTOCOLES" (a folder's name) counts nothing.
+    pattern = rf"(?:{number}|{_COUNT_WORDS})\s+\W*((?:[\w']+\W+){{0,4}}?){re.escape(stem)}"
     for match in re.finditer(pattern, answer):
         words = re.findall(r"[\w]+", match.group(1))
         if words and words[0] in _UNITS:
