@@ -55,6 +55,19 @@ def test_the_order_is_present_through_its_adjective() -> None:
     assert missing_entities("L'ARS peut-elle se renseigner auprès de l'Ordre ?", evidence) == []
 
 
+def test_a_protocol_subject_is_weighed_by_the_rarity_of_its_words() -> None:
+    question = (
+        "Jusqu'à quand candidater à l'AMI sur la coopération médecins-infirmiers aux urgences ?"
+    )
+    palliative = ["AMI soins palliatifs : les médecins et les infirmiers candidatent avant mai."]
+    rare = {"urgenc": 5.0}
+    # Two common words of three are there, the one that says what it is about is not.
+    assert missing_entities(question, palliative) == []
+    assert missing_entities(question, palliative, lambda t: rare.get(t, 1.0)) != []
+    emergency = ["AMI urgences : les infirmiers des urgences candidatent avant mai."]
+    assert missing_entities(question, emergency, lambda t: rare.get(t, 1.0)) == []
+
+
 def test_an_acronym_outside_the_glossary_is_present_when_the_evidence_spells_it() -> None:
     evidence = ["Le rôle de la Caisse centrale de la mutualité sociale agricole est précisé."]
     assert missing_entities("Que fait la CCMSA ?", evidence) == []

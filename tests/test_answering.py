@@ -240,6 +240,15 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("À partir de quelle date est-ce supprimé ?", "Supprimé depuis le 1er mars 2024.", False),
         ("À partir de quelle date est-il en place ?", "La date de déclaration fait foi.", False),
         ("À quelle date entre-t-il en vigueur ?", "Le lendemain de sa publication.", False),
+        # A publication date dates the text, not the opening of a platform.
+        (
+            "À quelle date la plateforme a-t-elle ouvert ?",
+            "Publié au Journal officiel le 21 novembre 2021, le décret définit les modalités.",
+            True,
+        ),
+        ("Quand le décret a-t-il été publié ?", "Publié au JO le 21 novembre 2021.", False),
+        ("À quelle période de l'année est-elle versée ?", "Décret du 6 septembre 2019", True),
+        ("À quelle période de l'année est-elle versée ?", "Elle est versée en décembre.", False),
         ("When was the decree published?", "Le décret fixe les modalités.", True),
         ("What is the email address of the ARS?", "L'ARS répond aux questions.", True),
         ("What is the email address of the ARS?", "Écrire à ars-protocoles@ars.fr.", False),

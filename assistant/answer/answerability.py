@@ -10,7 +10,7 @@ general check, not a list of questions: it looks only at what the question names
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from assistant.text.glossary import expansions
 from assistant.text.normalize import fold_for_matching, tokenize_fr
@@ -97,22 +97,10 @@ _SUBJECT_TOKENS = 3
 # Stems that say what kind of protocol it is, not what it is about.
 _GENERIC_SUBJECT = frozenset(
     {
-        "protocol",
-        "national",
-        "nationaux",
-        "local",
-        "locaux",
-        "cooper",
-        "futur",
-        "nouveau",
-        "nouvel",
-        "fair",
-        "realis",
-        "pratiqu",
-        "effectu",
-        "pren",
+        "protocol", "national", "nationaux", "local", "locaux", "cooper", "futur", "nouveau",
+        "nouvel", "fair", "fass", "fait", "fais", "font", "realis", "pratiqu", "effectu", "prendr",
     }
-)
+)  # fmt: skip
 
 
 def protocol_subject(question: str) -> list[str]:
@@ -126,11 +114,16 @@ def protocol_subject(question: str) -> list[str]:
     return [token for token in tokens if token not in _GENERIC_SUBJECT][:_SUBJECT_TOKENS]
 
 
-def _subject_missing(subject: list[str], evidence: str) -> bool:
-    """More than half of the subject's words appear nowhere in the evidence."""
+def _subject_missing(subject: list[str], evidence: str, idf: Callable[[str], float]) -> bool:
+    """More than half of the subject, its words weighted by their rarity, is not in the evidence.
+
+    "L'AMI sur la coopération médecins-infirmiers aux urgences" against an AMI on palliative
+    care: doctors and nurses are everywhere, the emergency services are what it is about.
+    """
     found = set(tokenize_fr(evidence))
-    absent = [token for token in subject if token not in found]
-    return 2 * len(absent) > len(subject)
+    total = sum(idf(token) for token in subject)
+    absent = sum(idf(token) for token in subject if token not in found)
+    return 2 * absent > total
 
 
 def _present(
@@ -191,7 +184,9 @@ def _spelled_out(acronym: str, evidence: str) -> bool:
     return acronym in "".join(word[0] for word in words)
 
 
-def missing_entities(question: str, evidence: Iterable[str]) -> list[str]:
+def missing_entities(
+    question: str, evidence: Iterable[str], idf: Callable[[str], float] = lambda _token: 1.0
+) -> list[str]:
     """Entities of ``question`` that appear nowhere in ``evidence`` (texts and titles).
 
     The subject of a protocol the question names counts as one entity, missing when most of its
@@ -207,6 +202,6 @@ def missing_entities(question: str, evidence: Iterable[str]) -> list[str]:
         if not _present(entity, text, acronyms, tokens)
     ]
     subject = protocol_subject(question)
-    if subject and _subject_missing(subject, joined):
+    if subject and _subject_missing(subject, joined, idf):
         missing.append(" ".join(subject))
     return missing

@@ -374,7 +374,9 @@ class Assistant:
         # the evidence: otherwise the passages are on the topic but do not answer this question.
         # The evidence is what the answer quotes: the retrieved passages of the documents it
         # cites, with their dates (a region named in another document proves nothing).
-        if self.check_entities and missing_entities(question, _evidence(hits, chosen)):
+        if self.check_entities and missing_entities(
+            question, _evidence(hits, chosen), self.retriever.lexical.idf
+        ):
             return True
         similarity, covered = self.evidence(hits, chosen)
         if english:

@@ -74,12 +74,16 @@ _EVENT = (
 # The date in a text's name ("Arrêté du 10 septembre 2020", "JO du 8 mars") dates that text: it
 # answers when the text was published or signed, not when something else happens.
 _TEXT_NAME_DATE = re.compile(
-    r"\b(?:(?:decret|arrete|loi|ordonnance|instruction|circulaire|communique)s?|"
-    r"journal officiel|jorf|jo)(?:\s+(?:n°\s*|no\s*)?[\w-]*\d[\w-]*)?\s+du\s+"
+    r"\b(?:(?:(?:decret|arrete|loi|ordonnance|instruction|circulaire|communique)s?|"
+    r"journal officiel|jorf|jo)(?:\s+(?:n°\s*|no\s*)?[\w-]*\d[\w-]*)?\s+du"
+    r"|publiee?s? (?:au (?:journal officiel|jorf|jo)\s+)?(?:le|du))\s+"
     rf"(?:{_DAY_DATE})(?:\s+\d{{4}})?",
     re.IGNORECASE,
 )
-_TEXT_ACT = re.compile(r"\b(?:publie|paru|signe|adopte|promulgue|pris|date|vigueur)")
+_TEXT_ACT = re.compile(
+    r"\b(?:publie|paru|signe|adopte|promulgue|pris|vigueur)"
+    r"|\bdate (?:du|de la|de l'|d')(?:decret|arrete|loi|texte|instruction|circulaire|ordonnance)"
+)
 # A date given by an event: "le lendemain de sa publication", "à compter de la déclaration".
 _RELATIVE_DATE = r"\blendemain\b|\ba compter d|\bdes (?:la|le|sa|son|leur) |\b(?:la|sa) date d"
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
@@ -89,6 +93,13 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
             r"|\b(?:what|which) date\b|\buntil when\b|\bby when\b"
         ),
         re.compile(rf"{_DAY_DATE}|{_RELATIVE_DATE}"),
+    ),
+    (
+        re.compile(r"\b(?:quelle periode|quel moment) de l'annee\b|\ben quel mois\b|\bquel mois\b"),
+        re.compile(
+            rf"\b(?:{FOLDED_MONTHS_PATTERN})\b|\b(?:printemps|ete|automne|hiver|trimestre|"
+            r"semestre|debut d'annee|fin d'annee|chaque annee)\b"
+        ),
     ),
     (
         re.compile(r"\ben quelle annee\b|\b(?:what|which) year\b"),
