@@ -183,7 +183,16 @@ def test_invalid_question_files_are_refused_in_french(
     assert message in caught.value.message and str(path) in caught.value.message
 
 
-@pytest.mark.parametrize("name", ["questions.yaml", "questions-heldout.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "questions.yaml",
+        "questions-heldout.yaml",
+        "questions-heldout-2.yaml",
+        "questions-heldout-3.yaml",
+        "questions-english.yaml",
+    ],
+)
 def test_committed_question_files_meet_the_issue(name: str) -> None:
     cases = load_cases(Path("evals") / name)
     assert len({c.id for c in cases}) == len(cases)
