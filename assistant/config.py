@@ -33,6 +33,10 @@ _Threshold = Annotated[float, Field(ge=0)]
 # Fitted on the dev set with ``coop eval --cv`` (cross-validated figures: docs/evaluation.md).
 SECONDARY_DISCOUNT = 0.03
 AUTHORITY_WEIGHT = 0.06
+NEW_SOURCE_TOLL = 0.5
+"""What a sentence from a document not cited yet must beat the others by to be quoted."""
+KEEP_SHARE = 0.3
+"""A sentence scoring under this share of the best one is not relevant enough to quote."""
 SEMANTIC_WEIGHT = 0.0
 
 

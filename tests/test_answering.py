@@ -960,7 +960,14 @@ def test_a_press_sentence_restating_a_quoted_official_one_is_not_quoted_beside_i
         kind="presse",
         status="information",
     )
-    chosen = extract(weighted_query(question), [code, press], lambda token: 1.0)
+    # Tolls at which both sources are quoted (the fitted ones may quote the code alone).
+    chosen = extract(
+        weighted_query(question),
+        [code, press],
+        lambda token: 1.0,
+        new_source_toll=0.35,
+        keep_share=0.35,
+    )
     texts = [s.text for s in chosen.sentences]
     assert texts[0].startswith("La mise en œuvre du protocole est déclarée")
     # What only the press says (the documents) is quoted; its restatement of the code is not.

@@ -25,7 +25,7 @@ from assistant.answer.extractive import (
     extract,
     weighted_query,
 )
-from assistant.config import AUTHORITY_WEIGHT, SEMANTIC_WEIGHT
+from assistant.config import AUTHORITY_WEIGHT, KEEP_SHARE, NEW_SOURCE_TOLL, SEMANTIC_WEIGHT
 from assistant.errors import GenerationError, QuestionError
 from assistant.index.units import UnitVectorsFile
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
@@ -173,6 +173,8 @@ class Assistant:
         units: UnitVectorsFile | None = None,
         semantic_weight: float = SEMANTIC_WEIGHT,
         sentence_weights: SentenceWeights | None = None,
+        new_source_toll: float = NEW_SOURCE_TOLL,
+        keep_share: float = KEEP_SHARE,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -186,6 +188,8 @@ class Assistant:
         self.units = units
         self.semantic_weight = semantic_weight
         self.sentence_weights = sentence_weights or SentenceWeights()
+        self.new_source_toll = new_source_toll
+        self.keep_share = keep_share
 
     @property
     def backend(self) -> str:
@@ -224,6 +228,8 @@ class Assistant:
             relevance=self._relevance(turn.vector, compute=english) if semantic_weight else None,
             semantic_weight=semantic_weight,
             weights=self.sentence_weights,
+            new_source_toll=self.new_source_toll,
+            keep_share=self.keep_share,
         )
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if english else ""

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
 from assistant.answer.authority import authority_bonus, authority_sort_key
-from assistant.config import AUTHORITY_WEIGHT
+from assistant.config import AUTHORITY_WEIGHT, KEEP_SHARE, NEW_SOURCE_TOLL
 from assistant.hierarchy import OFFICIAL_LEVEL, authority_of
 from assistant.schema import Hit, is_historical, is_in_force
 from assistant.text.glossary import expansions
@@ -18,8 +18,6 @@ from assistant.text.normalize import (
 )
 from assistant.text.sentences import complete_part, split_sentences
 
-# A sentence scoring under this share of the best one is not relevant enough to quote.
-_KEEP_SHARE = 0.35
 # A sentence with more than this share of its words in a chosen one repeats it.
 _MAX_OVERLAP = 0.75
 # Share of a sentence's relevance measured with its document's title read along with it: a
@@ -114,7 +112,8 @@ def extract(
     *,
     max_sentences: int = 8,
     max_chars: int = 2400,
-    new_source_toll: float = 0.35,
+    new_source_toll: float = NEW_SOURCE_TOLL,
+    keep_share: float = KEEP_SHARE,
     boost: Callable[[str], float] | None = None,
     prefer_in_force: bool = False,
     authority_weight: float = AUTHORITY_WEIGHT,
@@ -180,12 +179,12 @@ def extract(
             + (_NEXT_BONUS if follows else 0.0)
         )
 
-    restated = _restated_secondary(candidates, scores, hits, _KEEP_SHARE * best)
+    restated = _restated_secondary(candidates, scores, hits, keep_share * best)
     remaining = list(candidates)
     while remaining and len(chosen) < max_sentences:
         sentence = max(remaining, key=adjusted)
         remaining.remove(sentence)
-        if adjusted(sentence) < _KEEP_SHARE * best:
+        if adjusted(sentence) < keep_share * best:
             break
         # The lead is settled by ``_official_first``; after it, the official wording only.
         if chosen and (sentence.passage, sentence.position) in restated:
@@ -198,7 +197,7 @@ def extract(
         chosen_at.add((sentence.passage, sentence.position))
         cited_docs.add(hits[sentence.passage].chunk.doc_id)
         used += len(sentence.text)
-    chosen = _official_first(chosen, candidates, scores, hits, _KEEP_SHARE * best)
+    chosen = _official_first(chosen, candidates, scores, hits, keep_share * best)
     top_tokens: set[str] = set()
     for hit in hits[:3]:
         top_tokens |= set(tokenize_fr(hit.chunk.indexed_text))

@@ -17,7 +17,9 @@ REFUSAL = (
 EXTRACTIVE_INTRO = "D'après les textes :"
 
 HISTORICAL_NOTE = "texte historique, antérieur à la réforme de 2019 ou remplacé depuis"
-HISTORICAL_NOTES = "textes historiques, antérieurs à la réforme de 2019 ou remplacés depuis"
+HISTORICAL_NOTES = (
+    "chacun est un texte historique, antérieur à la réforme de 2019 ou remplacé depuis"
+)
 # Heading of the supporting quotes that follow the lead sentence of an extractive answer.
 SUPPORTING_QUOTES = "Les textes précisent aussi :"
 # Lead of an answer to "since when does this article apply?": the date the text itself states.
