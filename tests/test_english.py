@@ -130,3 +130,14 @@ def test_an_english_questions_sentences_are_weighed_by_its_french_terms(
     turn = assistant._prepare("Who authorises the national protocols?", [], None, None)
     assert set(tokenize_fr("autorisation protocoles nationaux")) <= set(turn.weights)
     assert "who" not in turn.weights
+
+
+def test_an_english_questions_french_terms_add_to_its_evidence(assistant: Assistant) -> None:
+    """The coverage of its French terms adds to the cosine, as for a French question."""
+    question = "How are the national protocols authorised by the ministers?"
+    turn = assistant._prepare(question, [], None, None)
+    similarity = max(h.dense_score or 0.0 for h in turn.hits[:3])
+    assistant.min_score = similarity + 0.05  # the cosine alone no longer clears it
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert answer.notice.startswith(prompts.ENGLISH_NOTICE)

@@ -385,11 +385,11 @@ class Assistant:
         ):
             return True
         similarity, covered = self.evidence(hits, chosen)
-        if english:
-            # Lexical coverage, the other half of the evidence, does not apply across languages:
-            # the best passage's cosine alone must clear the threshold.
-            return similarity < self.min_score
         strength = similarity + _COVERAGE_WEIGHT * covered
+        if english:
+            # Its coverage is that of the French terms of its field words, which may miss some:
+            # it adds to the cosine, it is no minimum of its own.
+            return strength < self.min_score
         return strength < self.min_score or covered < self.min_coverage
 
     def _generate(
