@@ -247,6 +247,17 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
             True,
         ),
         ("Quand le décret a-t-il été publié ?", "Publié au JO le 21 novembre 2021.", False),
+        # A question about the text itself: the number or the date of its name answers it.
+        (
+            "Quel est le numéro du décret sur les protocoles locaux ?",
+            "Décret n° 2021-1512 du 19 novembre 2021",
+            False,
+        ),
+        (
+            "En quelle année le décret sur les protocoles locaux ?",
+            "Décret n° 2021-1512 du 19 novembre 2021",
+            False,
+        ),
         ("À quelle période de l'année est-elle versée ?", "Décret du 6 septembre 2019", True),
         ("À quelle période de l'année est-elle versée ?", "Elle est versée en décembre.", False),
         ("When was the decree published?", "Le décret fixe les modalités.", True),

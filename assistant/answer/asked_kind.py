@@ -80,9 +80,11 @@ _TEXT_NAME_DATE = re.compile(
     rf"(?:{_DAY_DATE})(?:\s+\d{{4}})?",
     re.IGNORECASE,
 )
-_TEXT_ACT = re.compile(
-    r"\b(?:publie|paru|signe|adopte|promulgue|pris|vigueur)"
-    r"|\bdate (?:du|de la|de l'|d')(?:decret|arrete|loi|texte|instruction|circulaire|ordonnance)"
+# A question about a text itself (its publication, its entry into force, "le décret …"), which
+# the date of its name does answer.
+_ABOUT_A_TEXT = re.compile(
+    r"\b(?:publie|paru|signe|adopte|promulgue|pris|vigueur|decret|arrete|loi|ordonnance|"
+    r"instruction|circulaire|texte|journal officiel|decree|law|order)"
 )
 # A date given by an event: "le lendemain de sa publication", "à compter de la déclaration".
 _RELATIVE_DATE = r"\blendemain\b|\ba compter d|\bdes (?:la|le|sa|son|leur) |\b(?:la|sa) date d"
@@ -158,6 +160,9 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"combien d'heures"), re.compile(r"\d+\s*h(?:eures?)?\b")),
     (re.compile(r"\bcombien de\b|\bhow many\b"), re.compile(rf"\d|{_NUMBER_WORDS}")),
 ]
+# The kinds above that ask for a date, a month or a year (the first four): the date in a text's
+# name answers them only about that text.
+_DATE_KINDS = frozenset(question for question, _ in _ANSWER_TYPES[:4])
 # A person asked for by name: the answer must name someone (two capitalised words, or a title).
 _ASKS_NAME = re.compile(
     r"\bcomment s'appel|\bquel est le nom\b|\bqui (?:preside|dirige|est (?:le|la) (?:ministre|"
@@ -171,7 +176,7 @@ _ASKS_SELECTED = re.compile(
 )
 _NAMED_PLACE = re.compile(
     r"\b(?:CHU|CHRU|CH|GHT|CPTS|centre hospitalier|h[oô]pital|clinique|maison de sant[eé])\b"
-    r"|\b(?:de|du|d')\s*[A-ZÀ-Ý][a-zà-ÿ]+(?:[- ][A-ZÀ-Ý][a-zà-ÿ]+)*\b(?! National)"
+    r"|\b(?:de|du|d')\s*[A-ZÀ-Ý][a-zà-ÿ]+(?:[- ][A-ZÀ-Ý][a-zà-ÿ]+)*\b"
 )
 _PERSON_NAME = re.compile(
     r"\b(?:M\.|Mme|Dr|Pr)\s+[A-Z]|\b[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)? [A-ZÀ-Ý]{2,}"
@@ -238,10 +243,10 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
         return not _PERSON_NAME.search(answer_text)
     if _ASKS_SELECTED.search(asked):
         return not (_PERSON_NAME.search(answer_text) or _NAMED_PLACE.search(answer_text))
-    if not _TEXT_ACT.search(asked):
-        answer = _TEXT_NAME_DATE.sub(" ", answer)
     for question_pattern, answer_pattern in _ANSWER_TYPES:
         if question_pattern.search(asked):
+            if question_pattern in _DATE_KINDS and not _ABOUT_A_TEXT.search(asked):
+                answer = _TEXT_NAME_DATE.sub(" ", answer)
             return not answer_pattern.search(answer)
     return False
 
