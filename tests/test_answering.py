@@ -205,6 +205,10 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         # A team selected: the answer names one (a place, a person), not who may apply.
         ("Quelle équipe a été retenue ?", "Tous les professionnels volontaires peuvent.", True),
         ("Quelle équipe a été retenue ?", "L'équipe du CHU de Nantes a été retenue.", False),
+        ("Quelle équipe a finalement été retenue ?", "Les équipes volontaires.", True),
+        # Which kinds of structure may be chosen: a category answers, no name is asked.
+        ("Quelles structures peuvent être retenues ?", "Les établissements de santé.", False),
+        ("Combien de fois la prime est-elle versée ?", "Elle est versée deux fois par an.", False),
         ("Quelle équipe a été retenue ?", "Sélection par le Comité National du CNCI.", True),
         ("Combien d'heures de formation ?", "La formation dure 40 heures.", False),
         ("Qui rédige les protocoles ?", "Les professionnels de santé.", False),

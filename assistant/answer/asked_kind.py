@@ -136,7 +136,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
             r"montant|combien (?:coute|est paye|gagne|touche)|tarif|prix|salaire|euros"
-            r"|\bcombien\b.*\b(?:verse|rembourse|paie|paye|facture)"
+            r"|\bcombien (?!de |d')[^?]*\b(?:verse|rembourse|paie|paye|facture)"
             r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
             r"|\bhow much\b|\b(?:what|which) (?:amount|budget|fine|price|fee|salary)\b"
         ),
@@ -171,8 +171,8 @@ _ASKS_NAME = re.compile(
 )
 # "Quelle équipe a été retenue ?": the answer names a team or a place (capitalised words).
 _ASKS_SELECTED = re.compile(
-    r"\bquel(?:le)?s? (?:equipes?|structures?|etablissements?|candidats?|candidatures?)\b.*"
-    r"\b(?:retenue?s?|selectionnee?s?|choisie?s?|designee?s?|laureate?s?)\b"
+    r"\bquel(?:le)?s? (?:equipe|structure|etablissement|candidat|candidature)s?\b.*"
+    r"\b(?:a|ont) (?:\w+ )?(?:ete )?(?:retenu|selectionne|choisi|designe)e?s?\b"
 )
 _NAMED_PLACE = re.compile(
     r"\b(?:CHU|CHRU|CH|GHT|CPTS|centre hospitalier|h[oô]pital|clinique|maison de sant[eé])\b"
