@@ -477,7 +477,7 @@ def test_web_text_with_uneven_lines_is_not_joined_on_capitals() -> None:
         (
             "La liste est publiée selon la thématique (plaies, post-mortem, gynécologie…) : "
             "Les protocoles nationaux de coopération - Ministère de la",
-            "La liste est publiée selon la thématique (plaies, post-mortem, gynécologie…)",
+            "La liste est publiée selon la thématique (plaies, post-mortem, gynécologie…) […]",
         ),
         (
             "Les équipes sont informées par courrier dans le mois qui suit. Elles envoient le",

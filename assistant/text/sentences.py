@@ -109,8 +109,8 @@ def complete_part(text: str) -> str | None:
     """``text``, or what precedes its last clause when the end of a passage cut it.
 
     « La liste est publiée selon la thématique (plaies, gynécologie…) : Les protocoles
-    nationaux - Ministère de la » keeps its statement up to the colon; a cut unit with no
-    complete clause of some length before the cut is None.
+    nationaux - Ministère de la » keeps its statement up to the colon (« … gynécologie…) […] »);
+    a cut unit with no complete clause of some length before the cut is None.
     """
     if not ends_mid_sentence(text):
         return text
@@ -120,7 +120,8 @@ def complete_part(text: str) -> str | None:
     kept = text[: ends[-1]].rstrip(" :;,")
     if len(kept) < _MIN_COMPLETE_CHARS or _is_heading(kept):
         return None
-    return kept if kept.endswith((".", "!", "?", "…", ")")) else f"{kept}."
+    # Verbatim up to the cut; a statement that went on is marked as cut, like a shortened list.
+    return kept if kept.endswith((".", "!", "?", "…")) else f"{kept} […]"
 
 
 def sentence_pieces(line: str) -> list[str]:
