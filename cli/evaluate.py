@@ -113,8 +113,9 @@ def evaluate(
         typer.Option(
             "--cv",
             help="Validation croisée en K parties des réglages ajustés (décote des sources "
-            "secondaires, poids de l'autorité, seuil de refus) : chiffres honnêtes, sans "
-            "les questions qui ont servi au choix. 0 : aucune.",
+            "secondaires, poids de l'autorité, seuil de refus, péage d'un nouveau document, "
+            "seuil de citation) : chiffres honnêtes, sans les questions qui ont servi au "
+            "choix. 0 : aucune.",
             min=0,
         ),
     ] = 0,
