@@ -39,15 +39,12 @@ def test_an_acronym_is_present_through_its_expansion() -> None:
     assert missing_entities("Que dit la LFSS pour 2014 ?", ["Un arrêté de 2014."]) == ["lfss"]
 
 
-def test_a_structure_is_present_through_the_texts_term_in_any_inflection() -> None:
-    evidence = ["Exerçant au sein de services ou d'établissements médico-sociaux publics."]
-    assert missing_entities("Peut-on appliquer un protocole dans un EHPAD ?", evidence) == []
-    assert missing_entities("Un protocole en SSIAD ?", evidence) == []
-    hospital = ["Les établissements de santé publics ou privés."]
-    assert missing_entities("Peut-on appliquer un protocole dans un EHPAD ?", hospital) == ["ehpad"]
+def test_a_word_is_present_through_the_texts_term_in_any_inflection() -> None:
+    evidence = ["Le financement est pris en charge par l'assurance-maladie."]
+    assert missing_entities("Que rembourse la CPAM ?", evidence) == []
     # The term's words in order and close together, not scattered over the evidence.
-    scattered = ["Un établissement de la région.", "Une activité médico-technique, sociale."]
-    assert missing_entities("Un protocole en EHPAD ?", scattered) == ["ehpad"]
+    scattered = ["Une assurance responsabilité civile professionnelle obligatoire. Une maladie."]
+    assert missing_entities("Que rembourse la CPAM ?", scattered) == ["cpam"]
 
 
 def test_the_order_is_present_through_its_adjective() -> None:
@@ -66,6 +63,29 @@ def test_a_protocol_subject_is_weighed_by_the_rarity_of_its_words() -> None:
     assert missing_entities(question, palliative, lambda t: rare.get(t, 1.0)) != []
     emergency = ["AMI urgences : les infirmiers des urgences candidatent avant mai."]
     assert missing_entities(question, emergency, lambda t: rare.get(t, 1.0)) == []
+
+
+def test_kinds_of_structure_are_categories_not_entities() -> None:
+    assert question_entities("Notre MSP peut-elle démarrer le protocole sans médecin ?") == []
+    assert question_entities("Un EHPAD ou une CPTS peut-il déclarer un protocole ?") == []
+
+
+def test_an_overseas_region_is_covered_by_what_the_texts_say_of_all_of_them() -> None:
+    law = ["Dans les collectivités régies par l'article 73 de la Constitution, le ministre…"]
+    assert missing_entities("À l'ARS Guadeloupe, que prévoit la loi ?", law) == []
+    assert missing_entities("À l'ARS Bretagne, que prévoit la loi ?", law) == ["bretagne"]
+
+
+def test_a_law_known_by_its_acronym_is_present_through_its_number() -> None:
+    evidence = ["L'article 51 de la loi n° 2009-879 du 21 juillet 2009 est abrogé."]
+    assert missing_entities("Que deviennent les protocoles de la loi HPST ?", evidence) == []
+    assert missing_entities("Que devient la loi HPST ?", ["La loi de 2019."]) == ["hpst"]
+
+
+def test_a_glossary_acronym_is_present_through_the_head_of_its_name() -> None:
+    evidence = ["Les médecins de la maison de santé signent le protocole."]
+    assert missing_entities("Que doit signer la MSP de Brest ?", evidence) == ["brest"]
+    assert missing_entities("Que fait la DGOS ?", ["La direction générale décide."]) == []
 
 
 def test_an_acronym_outside_the_glossary_is_present_when_the_evidence_spells_it() -> None:

@@ -209,6 +209,12 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         # Which kinds of structure may be chosen: a category answers, no name is asked.
         ("Quelles structures peuvent être retenues ?", "Les établissements de santé.", False),
         ("Combien de fois la prime est-elle versée ?", "Elle est versée deux fois par an.", False),
+        ("Combien le pharmacien touche-t-il par patiente ?", "Plus de 100 patientes.", True),
+        ("Pour combien de temps sont-ils autorisés ?", "Ils le sont sans limite de durée.", False),
+        ("Qui est la personne référente à l'ARS ?", "L'ARS instruit les dossiers.", True),
+        ("Qui est la personne référente à l'ARS ?", "Contact : Mme Jeanne DURAND.", False),
+        ("Quelle taille maximale pour le fichier ?", "Déposer le protocole en ligne.", True),
+        ("Quelle taille maximale pour le fichier ?", "Un fichier PDF de 10 Mo au plus.", False),
         ("Quelle équipe a été retenue ?", "Sélection par le Comité National du CNCI.", True),
         ("Combien d'heures de formation ?", "La formation dure 40 heures.", False),
         ("Qui rédige les protocoles ?", "Les professionnels de santé.", False),
@@ -280,6 +286,13 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:
     assert answer_type_missing(question, answer) is missing
+
+
+def test_a_sentence_counting_what_is_asked_gets_the_kind_bonus() -> None:
+    bonus = expected_kind_bonus("Ça a donné quoi en un an ? Combien de patientes ?")
+    assert bonus is not None
+    assert bonus("En 1 an, plus de 100 patientes ont été prises en charge.") > 0
+    assert bonus("La CPTS a déployé le protocole pour les femmes de 16 à 65 ans.") == 0
 
 
 # --- extractive answers ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from assistant.text.glossary import expansions
+from assistant.text.glossary import ACRONYMS, expansions
 from assistant.text.normalize import fold_for_matching, tokenize_fr
 
 __all__ = ["REGIONS", "missing_entities", "protocol_subject", "question_entities"]
@@ -41,6 +41,8 @@ _GENERIC = frozenset(
         "journal", "officiel", "jorf", "bulletin", "conseil", "haute", "autorite", "assurance",
         "maladie", "securite", "sociale", "premier", "premiere", "madame", "monsieur", "docteur",
         "et", "en", "le", "la", "au", "aux", "du", "de", "ou", "si", "il", "elle", "on", "ars",
+        # Kinds of structure and of professional: categories the texts speak of in general.
+        "msp", "cpts", "cds", "esp", "esms", "ght", "ehpad", "chu", "ssiad", "ide", "idel", "ipa",
     }
 )  # fmt: skip
 _CAPITALISED = re.compile(r"(?<![\w-])([A-ZÀ-Ý][\w’'-]*[\w])")
@@ -138,15 +140,24 @@ def _present(
     # "comité national …", "EHPAD" → "établissements … médico-sociaux"), in any inflection;
     # an acronym of 4 letters or more also when the initials of consecutive words of the
     # evidence spell it ("LFSS" → "loi de financement de la sécurité sociale").
+    spelled = ACRONYMS.get(entity.upper())
+    if spelled and _said(_short_form(tokenize_fr(spelled)), evidence_tokens):
+        return True
+    if entity in _OVERSEAS and _OVERSEAS_WORDS.search(evidence):
+        return True
     return any(
-        _said(_short_form(tokenize_fr(long)), evidence_tokens)
-        for long in expansions(entity.upper())
+        _said(tokenize_fr(long), evidence_tokens) for long in expansions(entity.upper())
     ) or (entity in acronyms and len(entity) >= 4 and _spelled_out(entity, evidence))
 
 
 def _short_form(term: list[str]) -> list[str]:
-    """The head words a text uses once it has named something ("le comité national")."""
-    return term[:2] if len(term) >= 4 else term
+    """The head words a text uses once it has named something ("la maison de santé")."""
+    return term[:2] if len(term) >= 3 else term
+
+
+# An overseas region is covered by what the texts say of all of them.
+_OVERSEAS = frozenset({"guadeloupe", "martinique", "guyane", "la reunion", "mayotte"})
+_OVERSEAS_WORDS = re.compile(r"\boutre mer\b|\barticle 73 de la constitution\b")
 
 
 # Words of a term may stand this many words apart in the texts ("établissements et services

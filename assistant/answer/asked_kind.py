@@ -123,7 +123,11 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
             r"\b(?:dans )?quel delai\b|\bquelle duree\b|\bcombien de temps\b"
             r"|\bhow long\b|\bwithin what (?:time|period)\b"
         ),
-        re.compile(_DURATION),
+        re.compile(
+            rf"{_DURATION}|\bsans (?:limit\w*|limite|condition) de (?:duree|temps)\b"
+            r"|\bsans limite dans le temps\b|\ba titre (?:permanent|definitif)\b"
+            r"|\bduree (?:indeterminee|illimitee)\b"
+        ),
     ),
     (
         re.compile(r"\b(?:adresse (?:electronique|e-?mail|mail)|courriel|e-?mail address)\b"),
@@ -136,13 +140,18 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
             r"montant|combien (?:coute|est paye|gagne|touche)|tarif|prix|salaire|euros"
-            r"|\bcombien (?!de |d')[^?]*\b(?:verse|rembourse|paie|paye|facture)"
+            r"|\bcombien (?!de |d')[^?]*\b(?:verse|rembourse|paie|paye|facture|touche|gagne|"
+            r"percoi|coute)"
             r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
             r"|\bhow much\b|\b(?:what|which) (?:amount|budget|fine|price|fee|salary)\b"
         ),
         re.compile(r"\d[\d .,]*\s?(?:(?:millions?|milliards?) (?:d.)?)?(?:€|euros?)"),
     ),
     (re.compile(r"telephone|\bphone\b"), re.compile(r"(?:\d{2}[ .]?){5}")),
+    (
+        re.compile(r"\b(?:taille|poids) (?:maximale?|max|limite)\b|\bfile size\b"),
+        re.compile(r"\d+\s*(?:mo|ko|go|mb|kb|gb|megaoctets?)\b"),
+    ),
     (re.compile(r"\bquelles? regions?\b|\b(?:which|what) regions?\b"), re.compile(_REGION)),
     (
         re.compile(
@@ -166,8 +175,8 @@ _DATE_KINDS = frozenset(question for question, _ in _ANSWER_TYPES[:4])
 # A person asked for by name: the answer must name someone (two capitalised words, or a title).
 _ASKS_NAME = re.compile(
     r"\bcomment s'appel|\bquel est le nom\b|\bqui (?:preside|dirige|est (?:le|la) (?:ministre|"
-    r"president|directeur|directrice))\b|\bquel(?:le)? (?:depute|senateur|ministre|premiere? "
-    r"ministre)\b"
+    r"president|directeur|directrice|personne|referente?|interlocut\w*|correspondante?|"
+    r"contact))\b|\bquel(?:le)? (?:depute|senateur|ministre|premiere? ministre)\b"
 )
 # "Quelle équipe a été retenue ?": the answer names a team or a place (capitalised words).
 _ASKS_SELECTED = re.compile(
@@ -221,12 +230,17 @@ def expected_kind_bonus(question: str) -> Callable[[str], float] | None:
     """Bonus for sentences of the kind the question asks for (who, when, which text…), if any."""
     asked = fold_for_matching(question)
     patterns = [answer for ask, answer in _EXPECTED_KINDS if ask.search(asked)]
-    if not patterns:
+    # "Combien de patientes ?": a sentence that counts them ("plus de 100 patientes").
+    counted = _counted_noun(asked)
+    if not patterns and not counted:
         return None
 
     def bonus(sentence: str) -> float:
         folded = fold_for_matching(sentence)
-        return _EXPECTED_KIND_BONUS if any(p.search(folded) for p in patterns) else 0.0
+        of_kind = any(p.search(folded) for p in patterns) or bool(
+            counted and _counts(counted, fold_accents(sentence))
+        )
+        return _EXPECTED_KIND_BONUS if of_kind else 0.0
 
     return bonus
 
@@ -275,7 +289,8 @@ def _counts(noun: str, answer: str) -> bool:
     # A year ("Ma santé 2022, les protocoles") counts nothing.
     number = r"(?<![\d-])(?!(?:19|20)\d{2}\b)\d+"
     # Separated from what it counts by a space: "0-PROTOCOLES" (a folder's name) counts nothing.
-    pattern = rf"(?:{number}|{_COUNT_WORDS})\s+\W*((?:[\w']+\W+){{0,4}}?){re.escape(stem)}"
+    # A lookahead: every number is tried, not only those after the end of an earlier match.
+    pattern = rf"(?=(?:{number}|{_COUNT_WORDS})\s+\W*((?:[\w']+\W+){{0,4}}?){re.escape(stem)})"
     for match in re.finditer(pattern, answer):
         words = re.findall(r"[\w]+", match.group(1))
         if words and words[0] in _UNITS:

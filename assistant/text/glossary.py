@@ -57,6 +57,10 @@ SYNONYMS: dict[str, str] = {
     "idel": "infirmier exercice libéral",
     "officine": "pharmacien",
     "ordre": "ordinale",
+    # Laws known by an acronym: their number, which the texts cite.
+    "hpst": "2009-879",
+    "asap": "2020-1525",
+    "otss": "2019-774",
     "ordres": "ordinales",
     "candidater": "candidature équipes candidates",
     "postuler": "candidature équipes candidates",
