@@ -211,6 +211,8 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("Combien de fois la prime est-elle versée ?", "Elle est versée deux fois par an.", False),
         ("Combien le pharmacien touche-t-il par patiente ?", "Plus de 100 patientes.", True),
         ("Pour combien de temps sont-ils autorisés ?", "Ils le sont sans limite de durée.", False),
+        ("Dans quel délai informer l'ARS ?", "Le directeur en informe sans délai l'ARS.", False),
+        ("Combien de temps conserver les données ?", "Il les transmet immédiatement.", True),
         ("Qui est la personne référente à l'ARS ?", "L'ARS instruit les dossiers.", True),
         ("Qui est la personne référente à l'ARS ?", "Contact : Mme Jeanne DURAND.", False),
         ("Quelle taille maximale pour le fichier ?", "Déposer le protocole en ligne.", True),
@@ -286,6 +288,14 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:
     assert answer_type_missing(question, answer) is missing
+
+
+def test_the_scene_set_before_a_question_weighs_as_context() -> None:
+    query = weighted_query("Directrice d'un foyer ici. Quelle instance des usagers informer ?")
+    assert query["instanc"] == 1.0 and query["usager"] == 1.0
+    assert query["directric"] == 0.5 and query["foi"] == 0.5
+    # A question alone, or a question first, is weighed whole.
+    assert weighted_query("Quelle instance informer ? Merci.")["merc"] == 1.0
 
 
 def test_a_sentence_counting_what_is_asked_gets_the_kind_bonus() -> None:

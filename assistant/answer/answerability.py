@@ -43,6 +43,9 @@ _GENERIC = frozenset(
         "et", "en", "le", "la", "au", "aux", "du", "de", "ou", "si", "il", "elle", "on", "ars",
         # Kinds of structure and of professional: categories the texts speak of in general.
         "msp", "cpts", "cds", "esp", "esms", "ght", "ehpad", "chu", "ssiad", "ide", "idel", "ipa",
+        # The regime before 2019, as a user names the protocols of that time ("un vieux
+        # protocole HPST"): the texts speak of protocols authorised before the reform.
+        "hpst",
     }
 )  # fmt: skip
 _CAPITALISED = re.compile(r"(?<![\w-])([A-ZÀ-Ý][\w’'-]*[\w])")
@@ -145,6 +148,8 @@ def _present(
         return True
     if entity in _OVERSEAS and _OVERSEAS_WORDS.search(evidence):
         return True
+    if entity in _REGION_ALIASES and _REGION_ALIASES[entity] in evidence:
+        return True
     return any(
         _said(tokenize_fr(long), evidence_tokens) for long in expansions(entity.upper())
     ) or (entity in acronyms and len(entity) >= 4 and _spelled_out(entity, evidence))
@@ -155,6 +160,8 @@ def _short_form(term: list[str]) -> list[str]:
     return term[:2] if len(term) >= 3 else term
 
 
+# A region known by two names.
+_REGION_ALIASES = {"paca": "provence alpes cote d'azur", "provence alpes cote d'azur": "paca"}
 # An overseas region is covered by what the texts say of all of them.
 _OVERSEAS = frozenset({"guadeloupe", "martinique", "guyane", "la reunion", "mayotte"})
 _OVERSEAS_WORDS = re.compile(r"\boutre mer\b|\barticle 73 de la constitution\b")

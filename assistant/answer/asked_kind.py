@@ -53,6 +53,10 @@ _DAY_DATE = (
     rf"|(?:{FOLDED_MONTHS_PATTERN}) \d{{4}}"
 )
 _DURATION = rf"(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|semaines?|mois|ans|annees?|heures?)"
+_UNLIMITED = (
+    r"\bsans (?:limit\w*|limite|condition) de (?:duree|temps)\b|\bsans limite dans le temps\b"
+    r"|\ba titre (?:permanent|definitif)\b|\bduree (?:indeterminee|illimitee)\b"
+)
 # A region or overseas territory, hyphens or spaces between its words, or the whole country.
 _REGION = (
     r"\b(?:"
@@ -119,15 +123,16 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(rf"{_DAY_DATE}|\b(?:19|20)\d{{2}}\b|{_RELATIVE_DATE}"),
     ),
     (
+        re.compile(r"\b(?:dans )?quel delai\b|\bwithin what (?:time|period)\b"),
+        # A deadline: "sans délai" and "immédiatement" give one.
         re.compile(
-            r"\b(?:dans )?quel delai\b|\bquelle duree\b|\bcombien de temps\b"
-            r"|\bhow long\b|\bwithin what (?:time|period)\b"
+            rf"{_DURATION}|{_UNLIMITED}|\bsans delai\b|\bimmediatement\b|\bmeilleurs delais\b"
         ),
-        re.compile(
-            rf"{_DURATION}|\bsans (?:limit\w*|limite|condition) de (?:duree|temps)\b"
-            r"|\bsans limite dans le temps\b|\ba titre (?:permanent|definitif)\b"
-            r"|\bduree (?:indeterminee|illimitee)\b"
-        ),
+    ),
+    (
+        re.compile(r"\bquelle duree\b|\bcombien de temps\b|\bhow long\b"),
+        # A length: "sans limite de durée" gives one, "immédiatement" does not.
+        re.compile(rf"{_DURATION}|{_UNLIMITED}"),
     ),
     (
         re.compile(r"\b(?:adresse (?:electronique|e-?mail|mail)|courriel|e-?mail address)\b"),
@@ -206,7 +211,10 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
     (
         re.compile(r"\b(?:quel delai|dans quel delai|combien de temps|duree)"),
-        re.compile(rf"\b(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|mois|ans|semaines?)"),
+        re.compile(
+            rf"\b(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|mois|ans|semaines?)|\bsans delai\b"
+            r"|\bimmediatement\b"
+        ),
     ),
     (
         re.compile(

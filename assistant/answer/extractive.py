@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
@@ -92,9 +93,25 @@ def weighted_query(question: str, context: str = "") -> dict[str, float]:
 
     Spelled-out: the forms of the question's acronyms ("CNCI" → "comité national …").
     """
-    weights = dict.fromkeys(tokenize_fr(f"{context} {' '.join(expansions(question))}"), 0.5)
-    weights.update(dict.fromkeys(tokenize_fr(question), 1.0))
+    asked, preamble = _asked_part(question)
+    weights = dict.fromkeys(
+        tokenize_fr(f"{context} {preamble} {' '.join(expansions(question))}"), 0.5
+    )
+    weights.update(dict.fromkeys(tokenize_fr(asked), 1.0))
     return weights
+
+
+def _asked_part(question: str) -> tuple[str, str]:
+    """(the sentences that ask, the ones before that only set the scene) of a question.
+
+    « Directrice d'un foyer d'accueil médicalisé ici. On lance un protocole local : quelle
+    instance dois-je informer ? »: the asker's situation is context, weighed like it.
+    """
+    parts = re.split(r"(?<=[.!])\s+", question.strip())
+    asking = [i for i, part in enumerate(parts) if part.rstrip().endswith("?")]
+    if not asking or asking[0] == 0:
+        return question, ""
+    return " ".join(parts[asking[0] :]), " ".join(parts[: asking[0]])
 
 
 def coverage(query: dict[str, float], tokens: set[str] | frozenset[str], idf: Idf) -> float:
