@@ -119,13 +119,15 @@ def protocol_subject(question: str) -> list[str]:
     return [token for token in tokens if token not in _GENERIC_SUBJECT][:_SUBJECT_TOKENS]
 
 
-def _subject_missing(subject: list[str], evidence: str, idf: Callable[[str], float]) -> bool:
+def _subject_missing(
+    subject: list[str], evidence_tokens: Iterable[str], idf: Callable[[str], float]
+) -> bool:
     """More than half of the subject, its words weighted by their rarity, is not in the evidence.
 
     "L'AMI sur la coopération médecins-infirmiers aux urgences" against an AMI on palliative
     care: doctors and nurses are everywhere, the emergency services are what it is about.
     """
-    found = set(tokenize_fr(evidence))
+    found = set(evidence_tokens)
     total = sum(idf(token) for token in subject)
     absent = sum(idf(token) for token in subject if token not in found)
     return 2 * absent > total
@@ -220,6 +222,6 @@ def missing_entities(
         if not _present(entity, text, acronyms, tokens)
     ]
     subject = protocol_subject(question)
-    if subject and _subject_missing(subject, joined, idf):
+    if subject and _subject_missing(subject, tokens, idf):
         missing.append(" ".join(subject))
     return missing

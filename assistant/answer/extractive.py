@@ -196,7 +196,8 @@ def extract(
             + (_NEXT_BONUS if follows else 0.0)
         )
 
-    restated = _restated_secondary(candidates, scores, hits, keep_share * best)
+    official = _quotable_official(candidates, scores, hits, keep_share * best)
+    restated = _restated_secondary(candidates, official, hits)
     remaining = list(candidates)
     while remaining and len(chosen) < max_sentences:
         sentence = max(remaining, key=adjusted)
@@ -214,7 +215,7 @@ def extract(
         chosen_at.add((sentence.passage, sentence.position))
         cited_docs.add(hits[sentence.passage].chunk.doc_id)
         used += len(sentence.text)
-    chosen = _official_first(chosen, candidates, scores, hits, keep_share * best)
+    chosen = _official_first(chosen, official, scores, hits)
     top_tokens: set[str] = set()
     for hit in hits[:3]:
         top_tokens |= set(tokenize_fr(hit.chunk.indexed_text))
@@ -225,58 +226,58 @@ def extract(
     return Extract(chosen[:1] + supporting, coverage(query, top_tokens, idf))
 
 
-def _official_first(
-    chosen: list[Sentence],
+def _quotable_official(
     candidates: Sequence[Sentence],
     scores: dict[tuple[int, int], float],
     hits: Sequence[Hit],
     floor: float,
 ) -> list[Sentence]:
-    """An official sentence that says what a secondary lead says takes the lead instead.
-
-    When the best sentence comes from a secondary source (an ARS page, the press) and a
-    sentence of an official text (not historical) among the passages states the same thing (most of
-    the lead's words, ``_RESTATES`` or more) with a score above ``floor``, the official one
-    leads and the secondary one, which repeats it, is dropped.
-    """
-    if not chosen or _level(hits[chosen[0].passage]) <= OFFICIAL_LEVEL:
-        return chosen
-    lead = chosen[0]
-    restating = [
-        s
-        for s in candidates
-        if _is_official(hits[s.passage])
-        and scores[(s.passage, s.position)] >= floor
-        and len(lead.tokens & s.tokens) >= _RESTATES * len(lead.tokens)
-    ]
-    if not restating:
-        return chosen
-    official = max(restating, key=lambda s: scores[(s.passage, s.position)])
-    return [official] + [s for s in chosen[1:] if s != official]
-
-
-def _restated_secondary(
-    candidates: Sequence[Sentence],
-    scores: dict[tuple[int, int], float],
-    hits: Sequence[Hit],
-    floor: float,
-) -> set[tuple[int, int]]:
-    """Secondary sentences that an official one, relevant enough to be quoted, already says.
-
-    A secondary page is quoted for what no official text among the passages says; when one of
-    its sentences restates an official sentence scoring above ``floor`` (``_RESTATES`` of its
-    words or more), the official sentence is quoted instead.
-    """
-    official = [
+    """Sentences of official texts (not historical) relevant enough to be quoted (``floor``)."""
+    return [
         s
         for s in candidates
         if _is_official(hits[s.passage]) and scores[(s.passage, s.position)] >= floor
     ]
+
+
+def _restates(official: Sentence, secondary: Sentence) -> bool:
+    """The official sentence holds ``_RESTATES`` or more of the secondary one's words."""
+    return len(secondary.tokens & official.tokens) >= _RESTATES * len(secondary.tokens)
+
+
+def _official_first(
+    chosen: list[Sentence],
+    official: Sequence[Sentence],
+    scores: dict[tuple[int, int], float],
+    hits: Sequence[Hit],
+) -> list[Sentence]:
+    """An official sentence that says what a secondary lead says takes the lead instead.
+
+    When the best sentence comes from a secondary source (an ARS page, the press) and one of
+    the quotable ``official`` sentences states the same thing (``_restates``), the best of them
+    leads and the secondary one, which repeats it, is dropped.
+    """
+    if not chosen or _level(hits[chosen[0].passage]) <= OFFICIAL_LEVEL:
+        return chosen
+    restating = [s for s in official if _restates(s, chosen[0])]
+    if not restating:
+        return chosen
+    lead = max(restating, key=lambda s: scores[(s.passage, s.position)])
+    return [lead] + [s for s in chosen[1:] if s != lead]
+
+
+def _restated_secondary(
+    candidates: Sequence[Sentence], official: Sequence[Sentence], hits: Sequence[Hit]
+) -> set[tuple[int, int]]:
+    """Secondary sentences that one of the quotable ``official`` sentences already says.
+
+    A secondary page is quoted for what no official text among the passages says; when one of
+    its sentences restates a quotable official one, the official sentence is quoted instead.
+    """
     return {
         (s.passage, s.position)
         for s in candidates
-        if _level(hits[s.passage]) > OFFICIAL_LEVEL
-        and any(len(s.tokens & o.tokens) >= _RESTATES * len(s.tokens) for o in official)
+        if _level(hits[s.passage]) > OFFICIAL_LEVEL and any(_restates(o, s) for o in official)
     }
 
 
