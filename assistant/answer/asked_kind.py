@@ -144,7 +144,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
     (
         re.compile(
-            r"montant|combien (?:coute|est paye|gagne|touche)|tarif|prix|salaire|euros"
+            r"montant|tarif|prix|salaire|euros"
             r"|\bcombien (?!de |d')[^?]*\b(?:verse|rembourse|paie|paye|facture|touche|gagne|"
             r"percoi|coute)"
             r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"

@@ -156,11 +156,14 @@ def _logical_lines(text: str) -> list[str]:
             continue
         previous = lines[-1] if lines else ""
         unfinished = previous and not previous.endswith((".", ";", ":", "!", "?"))
-        listed = bool(_LIST_MARK.match(line))
-        goes_on = (line[0].islower() or line[0].isdigit() or line[0] == "(") and not listed
-        goes_on = goes_on or (previous.endswith(_OPEN_ENDS) and not listed)
         wrapped = width is not None and len(last_raw) >= _FULL_LINE * width
-        goes_on = goes_on or (wrapped and not listed and not _is_heading(line))
+        goes_on = not _LIST_MARK.match(line) and (
+            line[0].islower()
+            or line[0].isdigit()
+            or line[0] == "("
+            or previous.endswith(_OPEN_ENDS)
+            or (wrapped and not _is_heading(line))
+        )
         if unfinished and not hard_break and goes_on:
             lines[-1] = f"{previous} {line}"
         else:
