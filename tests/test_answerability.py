@@ -71,7 +71,7 @@ def test_kinds_of_structure_are_categories_not_entities() -> None:
 
 
 def test_an_overseas_region_is_covered_by_what_the_texts_say_of_all_of_them() -> None:
-    law = ["Dans les collectivités régies par l'article 73 de la Constitution, le ministre…"]
+    law = ["Pour les territoires relevant de l'article 73 de la Constitution, un arrêté…"]
     assert missing_entities("À l'ARS Guadeloupe, que prévoit la loi ?", law) == []
     assert missing_entities("À l'ARS Bretagne, que prévoit la loi ?", law) == ["bretagne"]
 

@@ -243,7 +243,7 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         # The date in a text's name dates that text, not what the question asks about.
         (
             "Quand se termine la période de validité ?",
-            "Arrêté du 10 septembre 2020 modifiant les arrêtés du 6 mars 2020 (JO du 30 septembre)",
+            "Arrêté du 12 octobre 2021 modifiant les arrêtés du 4 mai 2021 (JO du 28 octobre)",
             True,
         ),
         ("Quand le décret a-t-il été publié ?", "Décret n° 2021-1512 du 19 novembre 2021", False),
@@ -255,7 +255,7 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         # A publication date dates the text, not the opening of a platform.
         (
             "À quelle date la plateforme a-t-elle ouvert ?",
-            "Publié au Journal officiel le 21 novembre 2021, le décret définit les modalités.",
+            "Publié au Journal officiel le 3 mars 2022, ce décret précise la procédure.",
             True,
         ),
         ("Quand le décret a-t-il été publié ?", "Publié au JO le 21 novembre 2021.", False),
@@ -457,12 +457,12 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
 # A PDF page: lines wrapped at a fixed width, blank lines between them (as pypdf gives them).
 _WRAPPED_PDF = "\n\n".join(
     [
-        "Candidature : toute équipe composée de professionnels de santé directement concernés",
-        "par l'AMI et volontaire pour rédiger, à la suite de la sélection, le projet définitif",
-        "du protocole de coopération national soumis à l'avis de la Haute Autorité de santé.",
-        "Engagement de l'équipe candidate : élaborer le protocole avec l'appui du Comité National",
-        "Interprofessionnelles (CNCI), des conseils nationaux professionnels et des ordres des",
-        "professions concernées, dans le respect du cahier des charges publié par le ministère.",
+        "Dossier : toute équipe formée de soignants directement intéressés par l'appel et prête",
+        "à écrire, une fois retenue, la version finale du protocole national qui sera transmise",
+        "pour avis à la Haute Autorité de santé avant sa parution au bulletin du ministère.",
+        "Obligation de l'équipe retenue : écrire son protocole avec le soutien du Comité National",
+        "Interprofessionnelles (CNCI), des sociétés savantes et des représentants des métiers",
+        "intéressés, en suivant le cahier des charges diffusé par le ministère de la santé.",
         "Calendrier",
         "Les dossiers sont reçus par la direction générale de l'offre de soins jusqu'au 2 mai.",
         "Les équipes retenues sont informées par courrier électronique dans le mois qui suit,",
@@ -475,9 +475,9 @@ def test_a_line_wrapped_at_the_page_width_goes_on_even_before_a_capital() -> Non
     units = split_sentences(_WRAPPED_PDF)
 
     assert (
-        "Engagement de l'équipe candidate : élaborer le protocole avec l'appui du Comité National "
-        "Interprofessionnelles (CNCI), des conseils nationaux professionnels et des ordres des "
-        "professions concernées, dans le respect du cahier des charges publié par le ministère."
+        "Obligation de l'équipe retenue : écrire son protocole avec le soutien du Comité National "
+        "Interprofessionnelles (CNCI), des sociétés savantes et des représentants des métiers "
+        "intéressés, en suivant le cahier des charges diffusé par le ministère de la santé."
     ) in units
     # A short heading line is not wrapped text: what follows it starts a new unit.
     assert any(u.startswith("Les dossiers sont reçus") for u in units)
@@ -499,7 +499,7 @@ def test_web_text_with_uneven_lines_is_not_joined_on_capitals() -> None:
         ),
         (
             "La liste est publiée selon la thématique (plaies, post-mortem, gynécologie…) : "
-            "Les protocoles nationaux de coopération - Ministère de la",
+            "Liste des protocoles autorisés - Site du ministère de la",
             "La liste est publiée selon la thématique (plaies, post-mortem, gynécologie…) […]",
         ),
         (
@@ -985,16 +985,16 @@ def test_a_press_sentence_restating_a_quoted_official_one_is_not_quoted_beside_i
     )
     code = _hit(
         1,
-        "La mise en œuvre du protocole est déclarée par le responsable de la structure au moyen "
-        "d'une application en ligne du ministère chargé de la santé.",
+        "La mise en œuvre du protocole est déclarée par le chef de la structure au moyen d'un "
+        "formulaire en ligne du ministère chargé de la santé.",
         article="D4011-4",
     )
     press = _hit(
         2,
         "Comme le détaille l'arrêté, le déclarant fournit à l'agence l'intitulé du protocole et "
         "l'identité du référent chargé de la déclaration. Ainsi, la mise en œuvre d'un protocole "
-        "de coopération est déclarée par le responsable de la structure via une application sur "
-        "le site du ministère.",
+        "de coopération est déclarée par le chef de la structure via un formulaire sur le site "
+        "du ministère.",
         kind="presse",
         status="information",
     )
