@@ -18,6 +18,11 @@ from assistant.answer.answerability import missing_entities, protocol_subject, q
         ("Je suis infirmière, comment adhérer à un protocole national ?", []),
         ("Que dit l'article L. 4011-3 du Code de la santé publique ?", []),
         ("Dans quel numéro du Bulletin officiel a paru l'instruction ?", []),
+        # The first word of every sentence is capitalised, a name or not.
+        ("J'applique ce protocole. Est-il toujours en vigueur ?", []),
+        ("C'est quel genre de document ? Qu'est-ce qu'il décrit ?", []),
+        ("Mon ARS a refusé. Et en Bretagne ?", ["bretagne"]),
+        ("J'exerce à Lille. Qui déclare ?", ["lille"]),
     ],
 )
 def test_question_entities(question: str, entities: list[str]) -> None:
@@ -173,3 +178,17 @@ def test_a_named_article_that_does_not_state_what_is_asked_is_refused(
         assert not shared_assistant.ask(number).refused
     finally:
         shared_assistant.check_answer_type = True
+
+
+def test_a_year_is_covered_by_what_the_texts_say_of_everything_before_a_later_year() -> None:
+    question = "Un protocole autorisé par notre ARS en 2016 peut-il devenir un protocole national ?"
+    before = [
+        "Les protocoles autorisés antérieurement à l'entrée en vigueur de l'article 66 de la loi "
+        "n° 2019-774 du 24 juillet 2019 peuvent être autorisés en tant que protocoles nationaux."
+    ]
+    assert missing_entities(question, before) == []
+    # A year after the limit is not covered, nor one the evidence does not bound.
+    assert missing_entities(question.replace("2016", "2021"), before) == ["2021"]
+    assert missing_entities(question, ["Les protocoles nationaux sont autorisés par arrêté."]) == [
+        "2016"
+    ]

@@ -13,7 +13,11 @@ from assistant.answer.answering import (
     is_follow_up,
     renumber,
 )
-from assistant.answer.asked_kind import answer_type_missing, expected_kind_bonus
+from assistant.answer.asked_kind import (
+    answer_type_missing,
+    asked_kind_unstated,
+    expected_kind_bonus,
+)
 from assistant.answer.extractive import extract, weighted_query
 from assistant.errors import GenerationError, QuestionError
 from assistant.retrieve.hybrid import SearchFilters
@@ -288,6 +292,38 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:
     assert answer_type_missing(question, answer) is missing
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "missing"),
+    [
+        # Kinds of a thing are counted in any of their words.
+        (
+            "Combien de sortes de protocoles existe-t-il ?",
+            "On distingue deux types de protocoles.",
+            False,
+        ),
+        ("Combien de sortes de protocoles existe-t-il ?", "Les protocoles sont nationaux.", True),
+        ("Combien de catégories d'indicateurs ?", "Trois familles d'indicateurs.", False),
+        # "au moins un" counts; a bare "un" is an article.
+        ("Combien de médecins doivent accepter ?", "Au moins un médecin doit l'accepter.", False),
+        ("Combien de médecins doivent accepter ?", "Un médecin de la structure délègue.", True),
+    ],
+)
+def test_counts_in_other_words(question: str, answer: str, missing: bool) -> None:
+    assert answer_type_missing(question, answer) is missing
+
+
+def test_a_question_asking_several_things_may_have_its_figure_after_the_lead() -> None:
+    lead = "L'équipe peut débuter sans délai une fois la déclaration enregistrée."
+    count = "Au moins un médecin de la structure doit être délégant."
+    several = "Faut-il attendre l'ARS ? Et combien de médecins doivent être délégants ?"
+    assert not asked_kind_unstated(several, [lead, count])
+    assert asked_kind_unstated(several, [lead])
+    # One question: its lead must state it (a later sentence may be about something else).
+    one = "Combien de médecins doivent être délégants ?"
+    assert asked_kind_unstated(one, [lead, count])
+    assert not asked_kind_unstated(one, [count, lead])
 
 
 def test_the_scene_set_before_a_question_weighs_as_context() -> None:

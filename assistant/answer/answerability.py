@@ -48,6 +48,9 @@ _GENERIC = frozenset(
         "hpst",
     }
 )  # fmt: skip
+# Where a sentence starts: the question's start, or after a full stop, a question or
+# exclamation mark, a line break (an opening quote or dash may follow).
+_SENTENCE_START = re.compile(r"(?:^|[.?!…\n])[\s«\"(–-]*$")
 _CAPITALISED = re.compile(r"(?<![\w-])([A-ZÀ-Ý][\w’'-]*[\w])")
 
 
@@ -58,7 +61,8 @@ def _fold(text: str) -> str:
 def question_entities(question: str) -> list[str]:
     """The specific things a question names, folded: text numbers, years, regions, names.
 
-    The first word of the question is never taken for a name (it is capitalised anyway).
+    The first word of a sentence is never taken for a name (it is capitalised anyway: « Est-il
+    toujours en vigueur ? », « Qu'est-ce qu'il décrit ? » after a first sentence).
     """
     folded = _fold(question)
     found: list[str] = []
@@ -72,7 +76,7 @@ def question_entities(question: str) -> list[str]:
     region_words = {w for region in found for w in region.split()}
     words = list(_CAPITALISED.finditer(question))
     for match in words:
-        if match.start() == 0:
+        if _SENTENCE_START.search(question[: match.start()]):
             continue
         word = _fold(match.group(1))
         name = word.split("'")[-1]
@@ -148,6 +152,8 @@ def _present(
     spelled = ACRONYMS.get(entity.upper())
     if spelled and _said(_short_form(tokenize_fr(spelled)), evidence_tokens):
         return True
+    if _YEAR.fullmatch(entity) and _before_a_later_year(int(entity), evidence):
+        return True
     if entity in _OVERSEAS and _OVERSEAS_WORDS.search(evidence):
         return True
     if entity in _REGION_ALIASES and _REGION_ALIASES[entity] in evidence:
@@ -160,6 +166,22 @@ def _present(
 def _short_form(term: list[str]) -> list[str]:
     """The head words a text uses once it has named something ("la maison de santé")."""
     return term[:2] if len(term) >= 3 else term
+
+
+# "autorisés antérieurement à l'entrée en vigueur de … la loi n° 2019-774": what the texts say
+# of everything before a year.
+_BEFORE_YEAR = re.compile(
+    r"\b(?:avant|anterieurement a|anterieure?s? a|jusqu'(?:au|en|a))\b(?:\W+\w+){0,12}?\W+"
+    r"((?:19|20)\d{2})\b"
+)
+
+
+def _before_a_later_year(year: int, evidence: str) -> bool:
+    """Whether the evidence speaks of a time before a later year.
+
+    "Un protocole autorisé en 2016" is one of the protocols "autorisés avant la loi de 2019".
+    """
+    return any(int(later) > year for later in _BEFORE_YEAR.findall(evidence))
 
 
 # A region known by two names.

@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.answer import prompts
 from assistant.answer.answerability import missing_entities
-from assistant.answer.asked_kind import answer_type_missing, expected_kind_bonus
+from assistant.answer.asked_kind import asked_kind_unstated, expected_kind_bonus
 from assistant.answer.authority import divergence_notes
 from assistant.answer.checklist import build_checklist
 from assistant.answer.extractive import (
@@ -372,7 +372,9 @@ class Assistant:
             return True
         # The lead sentence must state the kind of thing asked (a date, a count, a name…), even
         # when the question names a text: the décret found may not say who signed it.
-        if self.check_answer_type and answer_type_missing(question, chosen.sentences[0].text):
+        if self.check_answer_type and asked_kind_unstated(
+            question, [s.text for s in chosen.sentences]
+        ):
             return True
         if any(h.exact_reference for h in hits):
             return False

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from assistant.answer.answerability import REGIONS
 from assistant.text.dates import FOLDED_MONTHS_PATTERN
 from assistant.text.english import ENGLISH_TERMS
 from assistant.text.normalize import fold_accents, fold_for_matching
 
-__all__ = ["answer_type_missing", "expected_kind_bonus"]
+__all__ = ["answer_type_missing", "asked_kind_unstated", "expected_kind_bonus"]
 
 _NUMBER_WORDS = (
     r"\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent)\b"
@@ -27,9 +27,14 @@ _NUMBER_WORDS = (
 # "Combien de protocoles …": the answer must count that very noun.
 # A count: "un"/"une" are left out ("d'un protocole" counts nothing), "une dizaine" is kept.
 _COUNT_WORDS = (
-    r"\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent|"
+    r"(?:\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent|"
     r"dizaine|vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|centaine|millier)s?\b"
+    # "au moins un médecin", "un seul délégant": a count, where a bare "un" is an article.
+    r"|\bau (?:moins|plus|minimum|maximum) une?\b|\bune? seule?\b)"
 )
+# Words that count kinds of a thing: "combien de sortes de protocoles" is answered by "deux
+# types de protocoles".
+_KINDS_OF = ("sorte", "type", "genre", "categori", "forme", "espece", "modele", "famille")
 # Words that may stand between a number and what it counts ("60 le nombre de protocoles").
 _QUANTITY_WORDS = frozenset(
     {
@@ -273,6 +278,17 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
     return False
 
 
+def asked_kind_unstated(question: str, answer_sentences: Sequence[str]) -> bool:
+    """True when the answer does not state the kind of thing asked where it should.
+
+    The lead sentence must state it; a question that asks several things ("Faut-il attendre
+    l'ARS ? Et combien de médecins doivent accepter ?") may have its figure in a later sentence.
+    """
+    several = question.count("?") > 1
+    stated = answer_sentences if several else answer_sentences[:1]
+    return answer_type_missing(question, " ".join(stated))
+
+
 def _counted_noun(asked: str) -> str | None:
     """What "combien de …" counts; for "how many …", the texts' French word for it."""
     french = _COUNTED_NOUN.search(asked)
@@ -294,11 +310,12 @@ def _counts(noun: str, answer: str) -> bool:
     is no count, nor a measure ("4 semaines par le masseur-kinésithérapeute" counts weeks).
     """
     stem = noun[: max(4, len(noun) - 2)]
+    counted_noun = "|".join(map(re.escape, _KINDS_OF if noun.startswith(_KINDS_OF) else (stem,)))
     # A year ("Ma santé 2022, les protocoles") counts nothing.
     number = r"(?<![\d-])(?!(?:19|20)\d{2}\b)\d+"
     # Separated from what it counts by a space: "0-PROTOCOLES" (a folder's name) counts nothing.
     # A lookahead: every number is tried, not only those after the end of an earlier match.
-    pattern = rf"(?=(?:{number}|{_COUNT_WORDS})\s+\W*((?:[\w']+\W+){{0,4}}?){re.escape(stem)})"
+    pattern = rf"(?=(?:{number}|{_COUNT_WORDS})\s+\W*((?:[\w']+\W+){{0,4}}?)(?:{counted_noun}))"
     for match in re.finditer(pattern, answer):
         words = re.findall(r"[\w]+", match.group(1))
         if words and words[0] in _UNITS:
