@@ -18,7 +18,7 @@ from assistant.answer.asked_kind import (
     asked_kind_unstated,
     expected_kind_bonus,
 )
-from assistant.answer.extractive import extract, weighted_query
+from assistant.answer.extractive import extract, question_parts, weighted_query
 from assistant.errors import GenerationError, QuestionError
 from assistant.retrieve.hybrid import SearchFilters
 from assistant.schema import Answer, Hit, Message
@@ -442,7 +442,7 @@ def test_markdown_headings_are_not_answer_sentences() -> None:
         # A list stays whole with its introduction, whatever its marks.
         (
             "Chaque structure doit transmettre chaque année :\n- Le nombre de patients.\n"
-            "- La fréquence des actes.\na. le niveau de satisfaction ;",
+            "- La fréquence des actes.\na. le niveau de satisfaction.",
             [
                 "Chaque structure doit transmettre chaque année : Le nombre de patients ; "
                 "La fréquence des actes ; le niveau de satisfaction."
@@ -1066,3 +1066,51 @@ def test_the_entities_of_a_question_are_sought_in_the_documents_the_answer_quote
     assert missing_entities(question, evidence) == ["grand est"]
     # The quoted document's date is evidence for a year.
     assert "2024-01-01" in evidence[0]
+
+
+def test_each_question_of_a_compound_question_is_answered() -> None:
+    """« Quel avis …, et quelle instance informer ? »: the second question gets its sentence too."""
+    decision = make_chunk(
+        "code",
+        0,
+        "Les professionnels d'un établissement médico-social élaborent un protocole local de "
+        "coopération sur décision du directeur de l'établissement, après avis conforme de la "
+        "commission de coordination gériatrique. Ce protocole local de coopération est mis en "
+        "place pour les patients de l'établissement et décidé pour une durée fixée.",
+    )
+    information = make_chunk(
+        "decret",
+        0,
+        "Le directeur informe le conseil de la vie sociale de la mise en œuvre du protocole.",
+        kind="decret",
+    )
+    hits = [Hit(decision, 0.6), Hit(information, 0.5)]
+    question = (
+        "Pour mettre en place un protocole local de coopération, quel avis faut-il obtenir avant "
+        "de décider, et quelle instance faut-il ensuite informer de sa mise en œuvre ?"
+    )
+    parts = question_parts(question)
+    assert len(parts) == 2
+
+    alone = extract(weighted_query(question), hits, lambda _t: 1.0, new_source_toll=0.9)
+    compound = extract(
+        weighted_query(question), hits, lambda _t: 1.0, new_source_toll=0.9, parts=parts
+    )
+
+    assert not any("conseil de la vie sociale" in s.text for s in alone.sentences)
+    assert compound.sentences[0] == alone.sentences[0]
+    assert any("conseil de la vie sociale" in s.text for s in compound.sentences)
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("Qui conçoit les protocoles nationaux et qui conçoit les protocoles locaux ?", 2),
+        ("Un orthoptiste peut-il faire ce bilan ? Pour quels âges ?", 2),
+        # One question; « et lesquels » adds nothing to find.
+        ("Combien d'indicateurs de suivi sont obligatoires, et lesquels ?", 0),
+        ("Quels médecins et infirmiers sont concernés ?", 0),
+    ],
+)
+def test_question_parts(question: str, count: int) -> None:
+    assert len(question_parts(question)) == count

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -7,6 +9,7 @@ import pytest
 
 from assistant.answer.answering import Assistant
 from assistant.config import RetrieverMode
+from assistant.factory import build_assistant
 from assistant.index.store import ChromaStore
 from assistant.retrieve.hybrid import (
     HybridRetriever,
@@ -22,8 +25,18 @@ from assistant.retrieve.hybrid import (
 )
 from assistant.schema import Chunk, Hit
 from assistant.text.normalize import tokenize_fr
+from ingest.indexing import Ingestor
 from tests.fakes import HashingEmbedder
-from tests.helpers import AMI, ARS_PAGE, CODE, HISTORICAL, make_chunk
+from tests.helpers import (
+    AMI,
+    ARS_PAGE,
+    CODE,
+    HISTORICAL,
+    make_chunk,
+    make_settings,
+    open_store,
+    write_corpus,
+)
 
 # --- rrf -------------------------------------------------------------------------------------
 
@@ -433,3 +446,33 @@ def test_of_two_near_duplicates_the_higher_source_stays_at_the_better_rank() -> 
     assert [
         h.chunk.doc_id for h in _collapse_duplicates([page, other, call], 5, higher_first=False)
     ] == ["page", "autre"]
+
+
+def test_a_passage_that_opens_on_a_list_item_gets_the_list_introduction(tmp_path: Path) -> None:
+    """A list cut between passages: the later passage is quoted with what its items list."""
+    items = [
+        f"{n}° L'indicateur numéro {n} de suivi du protocole, calculé chaque année par l'équipe ;"
+        for n in range(1, 9)
+    ]
+    body = (
+        "Arrêté de test sur le suivi\n\nArticle 1\n[COMPLET]\n\n"
+        "Le responsable transmet chaque année à l'agence régionale de santé les indicateurs.\n\n"
+        "Ces indicateurs de suivi portent sur :\n\n" + "\n\n".join(items) + "\n"
+    )
+    doc = replace(CODE, doc_id="arrete-test-suivi", title="Arrêté de test sur le suivi", body=body)
+    settings = make_settings(tmp_path)
+    write_corpus(settings.corpus_file, settings.corpus_dir, (doc,))
+    store = open_store(settings.index_dir, settings.collection)
+    Ingestor(settings, HashingEmbedder(), store).run()
+    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+    chunks = assistant.retriever.lexical.chunks
+    later = [c for c in chunks if c.chunk_index > 0 and c.text.lstrip().startswith(("7°", "8°"))]
+    assert later, "the list should run over several passages"
+
+    hits = assistant.retriever.search("indicateur numéro 8 de suivi du protocole", k=4)
+    [hit] = [h for h in hits if h.chunk.id == later[-1].id]
+
+    assert hit.chunk.text.startswith("Ces indicateurs de suivi portent sur :\n")
+    assert later[-1].text in hit.chunk.text
+    # A passage that holds the introduction itself is left as it is.
+    assert all(h.chunk.text == chunks[0].text for h in hits if h.chunk.chunk_index == 0)

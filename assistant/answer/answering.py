@@ -23,6 +23,7 @@ from assistant.answer.extractive import (
     SentenceWeights,
     candidate_features,
     extract,
+    question_parts,
     weighted_query,
 )
 from assistant.config import AUTHORITY_WEIGHT, KEEP_SHARE, NEW_SOURCE_TOLL, SEMANTIC_WEIGHT
@@ -230,6 +231,7 @@ class Assistant:
             weights=self.sentence_weights,
             new_source_toll=self.new_source_toll,
             keep_share=self.keep_share,
+            parts=() if english else question_parts(question),
         )
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if english else ""

@@ -114,6 +114,41 @@ def _asked_part(question: str) -> tuple[str, str]:
     return " ".join(parts[asking[0] :]), " ".join(parts[: asking[0]])
 
 
+# Where a compound question asks its next question: « …? Pour quels âges ? », « qui conçoit
+# les protocoles nationaux et qui conçoit les protocoles locaux ? ».
+_NEXT_QUESTION = re.compile(
+    r"\?\s+|,?\s+et\s+(?=(?:qui|que|qu'|quoi|quel|quelle|quels|quelles|comment|où|ou|quand|"
+    r"combien|pourquoi|lesquel\w*|à (?:qui|quel\w*)|auprès de qui|par qui|pour qu\w*|"
+    r"dans quel\w*|sur quel\w*|de quel\w*)\b)",
+    re.IGNORECASE,
+)
+# Stems that ask, not what is asked about.
+_QUESTION_WORDS = frozenset(
+    {
+        "quoi", "quel", "comment", "quand", "combien", "pourquoi", "lesquel", "doit", "dois",
+        "doivent", "peut", "peuvent", "faut", "fair", "avoir", "etre", "ensuit",
+    }
+)  # fmt: skip
+# A question of a compound one is covered when a chosen sentence holds this share of its words
+# (IDF-weighted) as the best sentence for it does.
+_PART_MIN_COVERAGE = 0.5
+
+
+def question_parts(question: str) -> list[dict[str, float]]:
+    """The words of each question of a compound question (none for a single question).
+
+    Question words and auxiliaries are left out: a part with no other word (« et lesquels ? »)
+    adds nothing to find.
+    """
+    asked, _ = _asked_part(question)
+    parts = [
+        [token for token in tokenize_fr(part) if token not in _QUESTION_WORDS]
+        for part in _NEXT_QUESTION.split(asked)
+    ]
+    wordy = [dict.fromkeys(tokens, 1.0) for tokens in parts if tokens]
+    return wordy if len(wordy) >= 2 else []
+
+
 def coverage(query: dict[str, float], tokens: set[str] | frozenset[str], idf: Idf) -> float:
     """IDF-weighted share of the query's tokens present in ``tokens`` (0 … 1)."""
     total = sum(w * idf(t) for t, w in query.items())
@@ -138,6 +173,7 @@ def extract(
     relevance: Relevance | None = None,
     semantic_weight: float = 0.0,
     weights: SentenceWeights | None = None,
+    parts: Sequence[dict[str, float]] = (),
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
 
@@ -147,7 +183,9 @@ def extract(
     (a question about the rule now) lowers sentences of superseded texts. Sentences found in
     ``already_said`` (the previous answers of a conversation) are not said again.
     ``relevance`` gives each sentence's cosine with the question (vectors computed at
-    ingestion), added with ``semantic_weight`` to its lexical coverage.
+    ingestion), added with ``semantic_weight`` to its lexical coverage. Each of ``parts``
+    (the questions of a compound question) gets the best sentence for it, if none chosen
+    covers it as well.
     """
     featured = candidate_features(
         query, hits, idf, boost=boost, prefer_in_force=prefer_in_force, already_said=already_said
@@ -215,6 +253,7 @@ def extract(
         chosen_at.add((sentence.passage, sentence.position))
         cited_docs.add(hits[sentence.passage].chunk.doc_id)
         used += len(sentence.text)
+    chosen += _answers_to_parts(parts, candidates, chosen, restated, idf, scores, max_sentences)
     chosen = _official_first(chosen, official, scores, hits)
     top_tokens: set[str] = set()
     for hit in hits[:3]:
@@ -224,6 +263,47 @@ def extract(
         key=lambda s: (authority_sort_key(hits[s.passage].chunk), s.passage, s.position),
     )
     return Extract(chosen[:1] + supporting, coverage(query, top_tokens, idf))
+
+
+def _answers_to_parts(
+    parts: Sequence[dict[str, float]],
+    candidates: Sequence[Sentence],
+    chosen: Sequence[Sentence],
+    restated: set[tuple[int, int]],
+    idf: Idf,
+    scores: dict[tuple[int, int], float],
+    max_sentences: int,
+) -> list[Sentence]:
+    """Sentences to add so that each question of a compound one is answered."""
+    added: list[Sentence] = []
+    for part in parts:
+        if len(chosen) + len(added) < max_sentences:
+            added += _answer_to_part(part, candidates, [*chosen, *added], restated, idf, scores)
+    return added
+
+
+def _answer_to_part(
+    part: dict[str, float],
+    candidates: Sequence[Sentence],
+    chosen: Sequence[Sentence],
+    restated: set[tuple[int, int]],
+    idf: Idf,
+    scores: dict[tuple[int, int], float],
+) -> list[Sentence]:
+    """The best sentence for one question of a compound one, if no chosen sentence covers it."""
+    allowed = [s for s in candidates if (s.passage, s.position) not in restated]
+    if not allowed:
+        return []
+    best = max(
+        allowed, key=lambda s: (coverage(part, s.tokens, idf), scores[(s.passage, s.position)])
+    )
+    best_coverage = coverage(part, best.tokens, idf)
+    covered = max((coverage(part, s.tokens, idf) for s in chosen), default=0.0)
+    if best in chosen or best_coverage < _PART_MIN_COVERAGE or covered >= best_coverage:
+        return []
+    if any(_overlap(best.tokens, c.tokens) > _MAX_OVERLAP for c in chosen):
+        return []
+    return [best]
 
 
 def _quotable_official(

@@ -37,9 +37,11 @@ class Bm25Index:
         self._model = model
         self._df = document_frequency or {}
         self._by_article: dict[str, list[int]] = {}
+        self._by_position: dict[tuple[str, int], int] = {}
         for position, chunk in enumerate(self.chunks):
             if chunk.article:
                 self._by_article.setdefault(chunk.article.upper(), []).append(position)
+            self._by_position[(chunk.doc_id, chunk.chunk_index)] = position
 
     @classmethod
     def build(cls, chunks: Sequence[Chunk], version: str) -> Bm25Index:
@@ -78,6 +80,11 @@ class Bm25Index:
     def by_article(self, reference: str) -> list[Chunk]:
         """Chunks of the named article ("L4011-3"), in document order."""
         return [self.chunks[i] for i in self._by_article.get(reference.upper(), [])]
+
+    def previous(self, chunk: Chunk) -> Chunk | None:
+        """The chunk just before ``chunk`` in its document, if any."""
+        position = self._by_position.get((chunk.doc_id, chunk.chunk_index - 1))
+        return None if position is None else self.chunks[position]
 
     def save(self, directory: Path) -> None:
         """Write atomically: a temp folder renamed over the old one."""

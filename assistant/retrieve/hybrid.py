@@ -26,8 +26,12 @@ from assistant.text.normalize import (
     is_code_article,
     tokenize_fr,
 )
+from assistant.text.sentences import list_introduction, only_list_items, starts_with_list_item
 
 logger = logging.getLogger(__name__)
+
+# How many passages back the introduction of a list is sought.
+_LIST_PASSAGES = 3
 
 _EXACT_SCORE = 1.0
 
@@ -209,7 +213,35 @@ class HybridRetriever:
         hits = _collapse_duplicates(hits, 3 * k, higher_first=not past)
         hits = self._current_versions_first(query, hits, filters)
         hits = diversify(hits, k, self.per_document)
+        hits = [self._with_list_introduction(hit) for hit in hits]
         return self._with_dense_scores(vector, hits), vector
+
+    def _with_list_introduction(self, hit: Hit) -> Hit:
+        """A passage that opens on a list item, with the sentence introducing the list.
+
+        A long list is cut between passages: the later one starts at an item (« 2° Le taux de
+        reprise… ») and its introduction (« Ces indicateurs de suivi portent sur : ») ends the
+        passage before. Quoted alone, the items would say nothing of what they list.
+        """
+        chunk = hit.chunk
+        if chunk.chunk_index == 0 or not starts_with_list_item(chunk.text):
+            return hit
+        before = self.lexical.previous(chunk)
+        # A list longer than a passage: its introduction is further back.
+        for _ in range(_LIST_PASSAGES):
+            if before is None or before.article != chunk.article:
+                return hit
+            introduction = list_introduction(before.text)
+            if introduction is not None:
+                break
+            if not only_list_items(before.text):
+                return hit
+            before = self.lexical.previous(before)
+        else:
+            return hit
+        if introduction in chunk.text:
+            return hit
+        return replace(hit, chunk=replace(chunk, text=f"{introduction}\n{chunk.text}"))
 
     def _current_versions_first(
         self, query: str, hits: list[Hit], filters: SearchFilters

@@ -46,6 +46,9 @@ _OPEN_ENDS = (
 
 _MAX_CHARS = 700
 
+# How a list item that is not the last one ends.
+_ITEM_GOES_ON = (";", ", et", ", ou", " et", " ou")
+
 
 _MAX_LIST_CHARS = 700
 
@@ -67,12 +70,18 @@ def split_sentences(text: str) -> list[str]:
         items: list[str] = []
         while line.endswith(":") and i + 1 + len(items) < len(lines):
             candidate = lines[i + 1 + len(items)]
-            if not _LIST_MARK.match(candidate):
+            # An item that introduces a list of its own starts a unit of its own.
+            if not _LIST_MARK.match(candidate) or (items and candidate.endswith(":")):
                 break
             items.append(_clean(candidate).rstrip(" ;.,"))
         if items:
-            units.append(_shorten(f"{_clean(line)} {' ; '.join(items)}.", _MAX_LIST_CHARS))
-            i += 1 + len(items)
+            after = i + 1 + len(items)
+            # A last item that ends on « ; » is followed by others the passage does not hold;
+            # a list interrupted by a sub-list goes on after it.
+            goes_on = after < len(lines) and _LIST_MARK.match(lines[after]) is not None
+            cut = goes_on or (after == len(lines) and lines[after - 1].endswith(_ITEM_GOES_ON))
+            units += _list_units(_clean(line), items, cut=cut)
+            i = after
             continue
         if line.endswith(":") and i + 1 < len(lines) and not line.endswith("?:"):
             # A label whose value is on the next line ("Date de sélection :" / "début mai").
@@ -91,6 +100,56 @@ def split_sentences(text: str) -> list[str]:
     return units
 
 
+def _list_units(introduction: str, items: list[str], *, cut: bool) -> list[str]:
+    """A list as units of about ``_MAX_LIST_CHARS``, each opening on the list's introduction.
+
+    « Ces indicateurs portent sur : A ; B ; […] » then « Ces indicateurs portent sur : […] C ;
+    D. »: an item far down a long list is quoted with what it is an item of.
+    """
+    groups: list[list[str]] = [[]]
+    for item in items:
+        size = len(introduction) + sum(len(x) + 3 for x in groups[-1]) + len(item)
+        if groups[-1] and size > _MAX_LIST_CHARS:
+            groups.append([])
+        groups[-1].append(item)
+    again = f"{sentence_pieces(introduction)[-1]} […]"
+    units = []
+    for number, group in enumerate(groups):
+        end = " ; […]" if cut or number < len(groups) - 1 else "."
+        opening = introduction if number == 0 else again
+        units.append(_shorten(f"{opening} {' ; '.join(group)}{end}", _MAX_LIST_CHARS))
+    return units
+
+
+def starts_with_list_item(text: str) -> bool:
+    """Whether ``text`` opens on a list item ("1° Le nombre…", "- le taux…")."""
+    first = text.lstrip().split("\n", 1)[0]
+    return bool(first) and _LIST_MARK.match(first) is not None
+
+
+def only_list_items(text: str) -> bool:
+    """Whether every line of ``text`` is a list item (a passage in the middle of a list)."""
+    lines = [line for line in _logical_lines(text) if line.strip()]
+    return bool(lines) and all(_LIST_MARK.match(line) for line in lines)
+
+
+def list_introduction(text: str) -> str | None:
+    """The sentence that introduces the list ``text`` ends with ("… portent sur :"), if any.
+
+    The list is the last lines of ``text``: the introduction is the last sentence of the line
+    before them, ending with a colon.
+    """
+    lines = [line.strip() for line in _logical_lines(text) if line.strip()]
+    items = 0
+    while items < len(lines) and not lines[-1 - items].endswith(":"):
+        if not _LIST_MARK.match(lines[-1 - items]):
+            return None
+        items += 1
+    if items == len(lines):
+        return None
+    return sentence_pieces(_LIST_MARK.sub("", lines[-1 - items], count=1))[-1]
+
+
 def ends_mid_sentence(text: str) -> bool:
     """Whether ``text`` stops on a word that needs a continuation ("… et en", "… des").
 
@@ -101,6 +160,7 @@ def ends_mid_sentence(text: str) -> bool:
 
 
 _CLAUSE_END = re.compile(r"[.;:!?)…](?=\s)")
+_SENTENCE_STOP = re.compile(r"[.!?…](?=\s)")
 # What is left of a cut unit must say something on its own.
 _MIN_COMPLETE_CHARS = 60
 
@@ -112,6 +172,12 @@ def complete_part(text: str) -> str | None:
     nationaux - Ministère de la » keeps its statement up to the colon (« … gynécologie…) […] »);
     a cut unit with no complete clause of some length before the cut is None.
     """
+    if text.rstrip().endswith(":"):
+        # An introduction whose list or value the passage does not hold: the sentences
+        # before it, if any.
+        ends = [m.end() for m in _SENTENCE_STOP.finditer(text)]
+        kept = text[: ends[-1]].rstrip() if ends else ""
+        return kept if len(kept) >= _MIN_COMPLETE_CHARS else None
     if not ends_mid_sentence(text):
         return text
     ends = [m.end() for m in _CLAUSE_END.finditer(text)]
