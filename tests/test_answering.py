@@ -288,6 +288,14 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("What is the number of the Conseil d'État decree?", "Un décret le fixe.", True),
         ("Above which rate does the ARS act?", "Le taux de reprise est suivi.", True),
         ("Above which rate does the ARS act?", "Au-delà de 20 % de reprises.", False),
+        # Who chairs: a person, or the office that holds the chair; "the name" wants a person.
+        (
+            "Qui préside le comité ?",
+            "La présidence est assurée par le directeur général de l'ARS.",
+            False,
+        ),
+        ("Qui préside le comité ?", "Le comité se réunit une fois par an.", True),
+        ("Quel est le nom du président ?", "Le directeur général de l'ARS le préside.", True),
     ],
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:
@@ -320,6 +328,12 @@ def test_a_question_asking_several_things_may_have_its_figure_after_the_lead() -
     several = "Faut-il attendre l'ARS ? Et combien de médecins doivent être délégants ?"
     assert not asked_kind_unstated(several, [lead, count])
     assert asked_kind_unstated(several, [lead])
+    # Told by the caller: a compound question with one question mark.
+    compound = "Qui préside le comité, et à quelle fréquence se réunit-il ?"
+    chair = "La présidence est assurée par le directeur général de l'offre de soins."
+    meetings = "Le comité se réunit au moins une fois par an."
+    assert asked_kind_unstated(compound, [meetings, chair])
+    assert not asked_kind_unstated(compound, [meetings, chair], several=True)
     # One question: its lead must state it (a later sentence may be about something else).
     one = "Combien de médecins doivent être délégants ?"
     assert asked_kind_unstated(one, [lead, count])

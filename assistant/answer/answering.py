@@ -375,7 +375,7 @@ class Assistant:
         # The lead sentence must state the kind of thing asked (a date, a count, a name…), even
         # when the question names a text: the décret found may not say who signed it.
         if self.check_answer_type and asked_kind_unstated(
-            question, [s.text for s in chosen.sentences]
+            question, [s.text for s in chosen.sentences], several=bool(question_parts(question))
         ):
             return True
         if any(h.exact_reference for h in hits):

@@ -184,9 +184,16 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 _DATE_KINDS = frozenset(question for question, _ in _ANSWER_TYPES[:4])
 # A person asked for by name: the answer must name someone (two capitalised words, or a title).
 _ASKS_NAME = re.compile(
-    r"\bcomment s'appel|\bquel est le nom\b|\bqui (?:preside|dirige|est (?:le|la) (?:ministre|"
+    r"\bcomment s'appel|\bquel est le nom\b|\bqui est (?:le|la) (?:ministre|"
     r"president|directeur|directrice|personne|referente?|interlocut\w*|correspondante?|"
-    r"contact))\b|\bquel(?:le)? (?:depute|senateur|ministre|premiere? ministre)\b"
+    r"contact)\b|\bquel(?:le)? (?:depute|senateur|ministre|premiere? ministre)\b"
+)
+# "Qui préside le comité ?": a person, or the office that holds the chair ("la présidence est
+# assurée par le directeur général de l'offre de soins").
+_ASKS_HEAD = re.compile(r"\bqui (?:preside|dirige)\b")
+_OFFICE = re.compile(
+    r"\b(?:directeur|directrice|president|presidente|ministre|secretaire|chef)s? "
+    r"(?:generale? )?(?:de |du |des |d'|charge)"
 )
 # "Quelle équipe a été retenue ?": the answer names a team or a place (capitalised words).
 _ASKS_SELECTED = re.compile(
@@ -268,6 +275,10 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
         return True
     if _ASKS_NAME.search(asked):
         return not _PERSON_NAME.search(answer_text)
+    if _ASKS_HEAD.search(asked):
+        return not (
+            _PERSON_NAME.search(answer_text) or _OFFICE.search(fold_for_matching(answer_text))
+        )
     if _ASKS_SELECTED.search(asked):
         return not (_PERSON_NAME.search(answer_text) or _NAMED_PLACE.search(answer_text))
     for question_pattern, answer_pattern in _ANSWER_TYPES:
@@ -278,13 +289,17 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
     return False
 
 
-def asked_kind_unstated(question: str, answer_sentences: Sequence[str]) -> bool:
+def asked_kind_unstated(
+    question: str, answer_sentences: Sequence[str], *, several: bool = False
+) -> bool:
     """True when the answer does not state the kind of thing asked where it should.
 
     The lead sentence must state it; a question that asks several things ("Faut-il attendre
-    l'ARS ? Et combien de médecins doivent accepter ?") may have its figure in a later sentence.
+    l'ARS ? Et combien de médecins doivent accepter ?", "Qui le préside, et à quelle
+    fréquence se réunit-il ?": ``several``, or more than one question mark) may have its figure
+    in a later sentence.
     """
-    several = question.count("?") > 1
+    several = several or question.count("?") > 1
     stated = answer_sentences if several else answer_sentences[:1]
     return answer_type_missing(question, " ".join(stated))
 
