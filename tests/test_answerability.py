@@ -126,7 +126,13 @@ def test_assistant_refuses_a_question_on_a_region_the_corpus_does_not_cover(
 
 @pytest.mark.parametrize(
     "question",
-    ["Avant 2019, quelles pièces fallait-il fournir ?", "Depuis 2025, que change le décret ?"],
+    [
+        "Avant 2019, quelles pièces fallait-il fournir ?",
+        "Depuis 2025, que change le décret ?",
+        "Avant la réforme de 2019, l'ARS avait combien de temps ?",
+        "Avant la loi de juillet 2019, qui autorisait un protocole ?",
+        "Depuis le décret de septembre 2025, qui déclare ?",
+    ],
 )
 def test_a_year_that_dates_the_rule_is_not_an_entity(question: str) -> None:
     assert question_entities(question) == []
@@ -192,3 +198,10 @@ def test_a_year_is_covered_by_what_the_texts_say_of_everything_before_a_later_ye
     assert missing_entities(question, ["Les protocoles nationaux sont autorisés par arrêté."]) == [
         "2016"
     ]
+
+
+def test_overseas_as_a_whole_is_covered_by_any_overseas_region() -> None:
+    question = "Un texte encourage-t-il les protocoles de coopération dans les DOM ?"
+    assert missing_entities(question, ["ARS Martinique : travailler dans un protocole."]) == []
+    assert missing_entities(question, ["Les collectivités d'outre-mer."]) == []
+    assert missing_entities(question, ["ARS Bretagne : travailler dans un protocole."]) == ["dom"]

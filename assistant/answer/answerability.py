@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from assistant.text.dates import FOLDED_MONTHS_PATTERN
 from assistant.text.glossary import ACRONYMS, expansions
 from assistant.text.normalize import fold_for_matching, tokenize_fr
 
@@ -20,7 +21,10 @@ __all__ = ["REGIONS", "missing_entities", "protocol_subject", "question_entities
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b(?!-)")
 # "avant 2019", "depuis 2025": a year that dates the rule asked about, not a thing to find.
 _TIME_BOUND = re.compile(
-    r"(?:avant|apres|depuis|jusqu'en|jusqu'a|a partir de|des|d'ici)\s+(?:l'annee\s+)?$"
+    r"(?:avant|apres|depuis|jusqu'en|jusqu'a|a partir de|des|d'ici)\s+(?:l'annee\s+"
+    # "avant la réforme de 2019", "depuis le décret de septembre 2025"
+    r"|(?:la |le |l')(?:reforme|loi|decret|arrete|regime|simplification|ordonnance|texte)s?\s+"
+    rf"(?:de |du |d')?(?:(?:{FOLDED_MONTHS_PATTERN})\s+)?)?$"
 )
 _TEXT_NUMBER = re.compile(r"\b(?:19|20)\d{2}-\d{1,5}\b")
 # Regions and overseas territories, as written in the texts (folded, hyphens as spaces).
@@ -156,6 +160,12 @@ def _present(
         return True
     if entity in _OVERSEAS and _OVERSEAS_WORDS.search(evidence):
         return True
+    # "Dans les DOM": overseas as a whole, covered by what the texts say of it or of one of them.
+    if entity in _ALL_OVERSEAS and (
+        _OVERSEAS_WORDS.search(evidence)
+        or any(re.search(rf"\b{region}\b", evidence) for region in _OVERSEAS)
+    ):
+        return True
     if entity in _REGION_ALIASES and _REGION_ALIASES[entity] in evidence:
         return True
     return any(
@@ -188,6 +198,7 @@ def _before_a_later_year(year: int, evidence: str) -> bool:
 _REGION_ALIASES = {"paca": "provence alpes cote d'azur", "provence alpes cote d'azur": "paca"}
 # An overseas region is covered by what the texts say of all of them.
 _OVERSEAS = frozenset({"guadeloupe", "martinique", "guyane", "la reunion", "mayotte"})
+_ALL_OVERSEAS = frozenset({"dom", "drom", "tom", "com", "dom tom"})
 _OVERSEAS_WORDS = re.compile(r"\boutre mer\b|\barticle 73 de la constitution\b")
 
 
