@@ -217,6 +217,7 @@ class Assistant:
         retrieved = time.perf_counter()
         english, said = turn.english, turn.already_said
         semantic_weight = max(self.semantic_weight, _ENGLISH_SEMANTIC_WEIGHT * english)
+        parts = question_parts(question)
         chosen = extract(
             turn.weights,
             hits,
@@ -231,11 +232,11 @@ class Assistant:
             weights=self.sentence_weights,
             new_source_toll=self.new_source_toll,
             keep_share=self.keep_share,
-            parts=() if english else question_parts(question),
+            parts=() if english else parts,
         )
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if english else ""
-        if self._should_refuse(question, hits, chosen, english=english):
+        if self._should_refuse(question, hits, chosen, english=english, several=bool(parts)):
             timings["total_s"] = time.perf_counter() - started
             refusal = Answer(
                 question,
@@ -368,14 +369,20 @@ class Assistant:
         return (max(top) if top else 0.0), chosen.coverage
 
     def _should_refuse(
-        self, question: str, hits: Sequence[Hit], chosen: Extract, *, english: bool
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        chosen: Extract,
+        *,
+        english: bool,
+        several: bool = False,
     ) -> bool:
         if not hits or not chosen.sentences:
             return True
         # The lead sentence must state the kind of thing asked (a date, a count, a name…), even
         # when the question names a text: the décret found may not say who signed it.
         if self.check_answer_type and asked_kind_unstated(
-            question, [s.text for s in chosen.sentences], several=bool(question_parts(question))
+            question, [s.text for s in chosen.sentences], several=several
         ):
             return True
         if any(h.exact_reference for h in hits):

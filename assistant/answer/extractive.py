@@ -129,8 +129,8 @@ _QUESTION_WORDS = frozenset(
         "doivent", "peut", "peuvent", "faut", "fair", "avoir", "etre", "ensuit",
     }
 )  # fmt: skip
-# A question of a compound one is covered when a chosen sentence holds this share of its words
-# (IDF-weighted) as the best sentence for it does.
+# The best sentence for one question of a compound one is added only when it holds at least this
+# share of that question's words (IDF-weighted), and more of them than any chosen sentence does.
 _PART_MIN_COVERAGE = 0.5
 
 
