@@ -19,6 +19,7 @@ from assistant.retrieve.hybrid import (
     asks_about_the_present,
     diversify,
     is_near_duplicate,
+    lexical_query,
     official_first,
     rrf,
     source_prior,
@@ -476,3 +477,46 @@ def test_a_passage_that_opens_on_a_list_item_gets_the_list_introduction(tmp_path
     assert later[-1].text in hit.chunk.text
     # A passage that holds the introduction itself is left as it is.
     assert all(h.chunk.text == chunks[0].text for h in hits if h.chunk.chunk_index == 0)
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("Avant la loi du 24 juillet 2019, qui autorisait un protocole ?", "avant, qui autorisait"),
+        ("Avant 2019, que faisait l'agence ?", "avant, que faisait l'agence"),
+        ("Antérieurement à septembre 2025, à qui ?", "avant, à qui"),
+        ("les protocoles antérieurs à 2014 ?", "les protocoles avant ?"),
+        ("avant la réforme de 2025", "avant"),
+        # A text named for itself, or a date that is no bound, is searched as written.
+        ("Que dit la loi du 24 juillet 2019 ?", "Que dit la loi du 24 juillet 2019 ?"),
+        ("Depuis 2025, qui déclare ?", "Depuis 2025, qui déclare ?"),
+    ],
+)
+def test_lexical_query_drops_period_bounds(question: str, searched: str) -> None:
+    assert lexical_query(question).startswith(searched)
+
+
+def test_a_period_bound_does_not_bring_the_bounding_law_first(tmp_path: Path) -> None:
+    """« Avant la loi de 2019, … » asks about the texts of before it, not about that law."""
+    law = replace(
+        CODE,
+        doc_id="loi-2019-test",
+        title="Loi n° 2019-774 du 24 juillet 2019, article 66",
+        kind="loi",
+        date="2019-07-24",
+        body=(
+            "Article 66\n[COMPLET]\n\nLa loi du 24 juillet 2019 prévoit que les protocoles "
+            "autorisés avant son entrée en vigueur restent applicables. Cette loi de 2019 "
+            "s'applique aux protocoles en cours.\n"
+        ),
+    )
+    settings = make_settings(tmp_path)
+    write_corpus(settings.corpus_file, settings.corpus_dir, (law, HISTORICAL))
+    store = open_store(settings.index_dir, settings.collection)
+    Ingestor(settings, HashingEmbedder(), store).run()
+    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+    lexical = _with_mode(assistant.retriever, "bm25")
+
+    hits = lexical.search("Avant la loi du 24 juillet 2019, qui vérifiait le besoin de santé ?", 2)
+
+    assert hits[0].chunk.doc_id == HISTORICAL.doc_id

@@ -17,6 +17,7 @@ from assistant.index.lexical import Bm25Index
 from assistant.index.store import ChromaStore
 from assistant.retrieve.text_articles import find_text_articles, passages_of
 from assistant.schema import Chunk, Embedder, Hit, date_number, is_historical, is_in_force
+from assistant.text.dates import FOLDED_MONTHS_PATTERN, FRENCH_MONTHS
 from assistant.text.glossary import expand_vocabulary
 from assistant.text.normalize import (
     TEXT_NUMBER,
@@ -190,7 +191,7 @@ class HybridRetriever:
         if mode in ("hybrid", "dense"):
             dense = self.store.query(vector, self.fetch_k, filters.where())
         if mode in ("hybrid", "bm25"):
-            found = self.lexical.search(expand_vocabulary(query), self.fetch_k * 3)
+            found = self.lexical.search(lexical_query(query), self.fetch_k * 3)
             lexical = [(c, s) for c, s in found if filters.accepts(c)][: self.fetch_k]
         by_id = {c.id: c for c, _ in lexical} | {c.id: c for c, _ in dense}
         fused = rrf([[c.id for c, _ in dense], [c.id for c, _ in lexical]])
@@ -370,6 +371,26 @@ _PRESENT = re.compile(
     r"\b(?:aujourd'hui|actuel(?:le)?s?|actuellement|desormais|maintenant|en vigueur|"
     r"(?:depuis|apres) (?:la (?:reforme|simplification) (?:de )?)?(?:septembre )?2025)\b"
 )
+
+
+# "avant la loi du 24 juillet 2019", "avant 2019", "antérieurement à septembre 2025": a period
+# bounded by a date, not a subject.
+_PERIOD_BOUND = re.compile(
+    r"\b(?:avant|ant[ée]rieur(?:e|s|es|ement)? à|jusqu['’]en)\s+"
+    r"(?:(?:la |le |l['’])(?:(?:r[ée]forme|loi|d[ée]cret|arr[êe]t[ée]|r[ée]gime|simplification|"
+    r"ordonnance|texte)s?\s+)?(?:(?:de|du|d['’])\s*)?)?(?:1er\s+|\d{1,2}\s+)?"
+    rf"(?:(?:{'|'.join(FRENCH_MONTHS)}|{FOLDED_MONTHS_PATTERN})\s+)?(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
+def lexical_query(query: str) -> str:
+    """The words searched lexically: the query without its period bounds, vocabulary expanded.
+
+    « Avant la loi de 2019, qui autorisait… ? » asks about the time before that law: matched
+    word for word, « loi » and « 2019 » would rank the law itself first. Only « avant » is kept.
+    """
+    return expand_vocabulary(_PERIOD_BOUND.sub("avant", query))
 
 
 def asks_about_the_past(question: str) -> bool:
