@@ -205,3 +205,11 @@ def test_overseas_as_a_whole_is_covered_by_any_overseas_region() -> None:
     assert missing_entities(question, ["ARS Martinique : travailler dans un protocole."]) == []
     assert missing_entities(question, ["Les collectivités d'outre-mer."]) == []
     assert missing_entities(question, ["ARS Bretagne : travailler dans un protocole."]) == ["dom"]
+
+
+def test_names_joined_by_a_hyphen_are_present_when_each_is_said() -> None:
+    evidence = ["Rapport d'évaluation en juin 2006 (Professeur Berland – Docteur Bourgueil)"]
+    question = "Qu'a conclu l'évaluation Berland-Bourgueil ?"
+    assert missing_entities(question, evidence) == []
+    # One name alone is not the pair.
+    assert missing_entities(question, ["Rapport du Professeur Berland"]) == ["berland bourgueil"]

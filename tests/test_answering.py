@@ -307,6 +307,14 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         # "au moins un" counts; a bare "un" is an article.
         ("Combien de médecins doivent accepter ?", "Au moins un médecin doit l'accepter.", False),
         ("Combien de médecins doivent accepter ?", "Un médecin de la structure délègue.", True),
+        # A dose: an amount of the medicine, or how often it is taken.
+        (
+            "Quel antibiotique, et à quelle posologie ?",
+            "Le pharmacien délivre les antibiotiques préconisés pour la cystite.",
+            True,
+        ),
+        ("À quelle dose ?", "Fosfomycine 3 g en dose unique.", False),
+        ("Quelle posologie ?", "Un comprimé deux fois par jour pendant trois jours.", False),
     ],
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:
@@ -776,6 +784,12 @@ def test_small_model_sees_three_passages_and_may_cite_only_those(
             "La rédaction en vigueur de l'article L. 4011-3 s'applique depuis le 21 mai 2023. [1]",
         ),
         ("Que prévoit l'article L. 4011-3 ?", None),  # not a question about dates
+        # "À partir de quand" asked of a protocol, not of the text.
+        (
+            "À partir de quand les professionnels peuvent-ils mettre en œuvre un protocole "
+            "national ?",
+            None,
+        ),
     ],
 )
 def test_since_when_questions_lead_with_the_in_force_date(

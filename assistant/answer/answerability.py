@@ -168,9 +168,23 @@ def _present(
         return True
     if entity in _REGION_ALIASES and _REGION_ALIASES[entity] in evidence:
         return True
+    # Names joined by a hyphen ("l'évaluation Berland-Bourgueil"), each said on its own
+    # ("Professeur Berland – Docteur Bourgueil").
+    if _names_said_apart(entity, evidence):
+        return True
     return any(
         _said(tokenize_fr(long), evidence_tokens) for long in expansions(entity.upper())
     ) or (entity in acronyms and len(entity) >= 4 and _spelled_out(entity, evidence))
+
+
+def _names_said_apart(entity: str, evidence: str) -> bool:
+    """Whether each name of a several-word entity (a region aside) is a word of the evidence."""
+    names = [word for word in entity.split() if len(word) >= 3]
+    return (
+        len(names) >= 2
+        and entity not in REGIONS
+        and all(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", evidence) for name in names)
+    )
 
 
 def _short_form(term: list[str]) -> list[str]:

@@ -57,9 +57,12 @@ _PRONOUNS = {
 _ENGLISH_SEMANTIC_WEIGHT = 3.0
 # Evidence strength = best cosine similarity + this weight × query coverage (dev-set calibrated).
 _COVERAGE_WEIGHT = 0.3
+# "Depuis quand l'article s'applique-t-il ?": asked of a text, not of a protocol ("à partir de
+# quand le protocole est-il mis en œuvre ?", "à partir de quand je peux commencer ?").
 _ASKS_SINCE_WHEN = re.compile(
-    r"depuis quand|a partir de quand|\bquand\b.*\b(?:vigueur|appliqu|redaction|version)|"
-    r"date d'entree en vigueur|(?:redaction|version) (?:actuelle|en vigueur)"
+    r"\b(?:depuis|a partir de)? ?quand\b.*\b(?:vigueur|appliqu|redaction|version|article)"
+    r"|\b(?:vigueur|appliqu|redaction|version|article)\w*\b.*\b(?:depuis|a partir de) quand\b"
+    r"|date d'entree en vigueur|(?:redaction|version) (?:actuelle|en vigueur)"
 )
 
 

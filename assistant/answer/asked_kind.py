@@ -158,6 +158,14 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"\d[\d .,]*\s?(?:(?:millions?|milliards?) (?:d.)?)?(?:€|euros?)"),
     ),
     (re.compile(r"telephone|\bphone\b"), re.compile(r"(?:\d{2}[ .]?){5}")),
+    # A dose: an amount of a medicine, or how many times a day it is taken.
+    (
+        re.compile(r"\bposologie\b|\b(?:quelle|a quelle) dose\b|\bdosage\b|\bwhat dose\b"),
+        re.compile(
+            r"\d[\d,.]*\s*(?:mg|g|ml|µg|ui|comprimes?|gelules?|sachets?)\b"
+            r"|\b(?:\d+|une|deux|trois|quatre) fois par (?:jour|semaine)\b|\bdose unique\b"
+        ),
+    ),
     (
         re.compile(r"\b(?:taille|poids) (?:maximale?|max|limite)\b|\bfile size\b"),
         re.compile(r"\d+\s*(?:mo|ko|go|mb|kb|gb|megaoctets?)\b"),
