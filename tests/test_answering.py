@@ -1129,6 +1129,8 @@ def test_each_question_of_a_compound_question_is_answered() -> None:
         # One question; « et lesquels » adds nothing to find.
         ("Combien d'indicateurs de suivi sont obligatoires, et lesquels ?", 0),
         ("Quels médecins et infirmiers sont concernés ?", 0),
+        ("Quelles instances rendent un avis, et à partir de quand est-il mis en œuvre ?", 2),
+        ("Qui le déclare, et depuis quand cette règle existe-t-elle ?", 2),
     ],
 )
 def test_question_parts(question: str, count: int) -> None:

@@ -119,7 +119,8 @@ def _asked_part(question: str) -> tuple[str, str]:
 _NEXT_QUESTION = re.compile(
     r"\?\s+|,?\s+et\s+(?=(?:qui|que|qu'|quoi|quel|quelle|quels|quelles|comment|où|ou|quand|"
     r"combien|pourquoi|lesquel\w*|à (?:qui|quel\w*)|auprès de qui|par qui|pour qu\w*|"
-    r"dans quel\w*|sur quel\w*|de quel\w*)\b)",
+    r"dans quel\w*|sur quel\w*|de quel\w*|en quel\w*|avec quel\w*|à partir de quand|"
+    r"depuis quand|jusqu'à quand)\b)",
     re.IGNORECASE,
 )
 # Stems that ask, not what is asked about.
