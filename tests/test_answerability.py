@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.answerability import missing_entities, protocol_subject, question_entities
+from assistant.answer.answerability import (
+    missing_entities,
+    protocol_subject,
+    question_entities,
+    unheld_articles,
+)
 
 
 @pytest.mark.parametrize(
@@ -132,6 +137,8 @@ def test_assistant_refuses_a_question_on_a_region_the_corpus_does_not_cover(
         "Avant la réforme de 2019, l'ARS avait combien de temps ?",
         "Avant la loi de juillet 2019, qui autorisait un protocole ?",
         "Depuis le décret de septembre 2025, qui déclare ?",
+        # A year that frames a state of the past (imperfect), not an event of that year.
+        "Directeur d'un ESMS : en 2022, quel décret encadrait la déclaration ?",
     ],
 )
 def test_a_year_that_dates_the_rule_is_not_an_entity(question: str) -> None:
@@ -154,6 +161,16 @@ def test_a_year_that_dates_the_rule_is_not_an_entity(question: str) -> None:
         ("Qui pouvait répondre à l'AMI sur la vaccination ?", ["vaccin"]),
         ("Comment candidater à un AMI pour un futur protocole national ?", []),
         ("Qui déclare un protocole local à l'ARS ?", []),
+        # A protocol known by its subject, the noun right after it.
+        ("Le protocole national odynophagie : faut-il un test ?", ["odynophag"]),
+        ("Pour le protocole pollakiurie et brûlures, quelles patientes ?", ["pollakiur"]),
+        ("Dans le protocole cystite, quel antibiotique ?", ["cystit"]),
+        # Not a verb, an adjective or a participle.
+        ("Notre protocole local marche très bien : peut-il être étendu ?", []),
+        ("Si un professionnel engagé dans un protocole décédait, que devenait-il ?", []),
+        ("Un protocole repris comme protocole national doit-il être déclaré ?", []),
+        ("Les protocoles antérieurs à 2014 sont-ils financés ?", []),
+        ("Le protocole autorisé, est-il valable ?", []),
     ],
 )
 def test_protocol_subject(question: str, subject: list[str]) -> None:
@@ -213,3 +230,27 @@ def test_names_joined_by_a_hyphen_are_present_when_each_is_said() -> None:
     assert missing_entities(question, evidence) == []
     # One name alone is not the pair.
     assert missing_entities(question, ["Rapport du Professeur Berland"]) == ["berland bourgueil"]
+
+
+def test_an_article_neither_held_nor_cited_is_unheld() -> None:
+    question = "Que prévoyait l'article D. 4011-1 dans sa rédaction issue du décret n° 2020-148 ?"
+    decree = ["Vu le code de la santé publique, notamment les articles L. 4011-1 et suivants ;"]
+    assert unheld_articles(question, lambda reference: False, decree) == ["D4011-1"]
+    assert unheld_articles(question, lambda reference: reference == "D4011-1", decree) == []
+    # Cited by a passage: the passage may say what it provides.
+    assert unheld_articles(question, lambda reference: False, ["l'article D. 4011-1 prévoit"]) == []
+
+
+def test_assistant_refuses_a_question_on_an_article_the_corpus_lacks(
+    shared_assistant: object,
+) -> None:
+    from assistant.answer.answering import Assistant
+
+    assert isinstance(shared_assistant, Assistant)
+    assert not shared_assistant.ask("Que prévoit l'article L. 4011-3 ?").refused
+    # Worded like L. 4011-3, which the corpus holds: only the article named is missing.
+    lacking = (
+        "Que prévoyait l'article R. 4011-9 sur les protocoles nationaux autorisés par arrêté des "
+        "ministres chargés de la santé après avis de la Haute Autorité de santé ?"
+    )
+    assert shared_assistant.ask(lacking).refused

@@ -315,6 +315,16 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ),
         ("À quelle dose ?", "Fosfomycine 3 g en dose unique.", False),
         ("Quelle posologie ?", "Un comprimé deux fois par jour pendant trois jours.", False),
+        # An amount asked without the word: what one earns, « combien par mois ».
+        ("Elle touche la prime : ça fait combien par mois ?", "Les établissements d'un GHT.", True),
+        ("Ça représente combien par mois ?", "Elle perçoit 100 euros par mois.", False),
+        ("Combien de protocoles par an sont déclarés ?", "Deux protocoles par an.", False),
+        # A deadline is a date.
+        ("Quelle était la date limite de candidature ?", "L'AMI porte sur l'oxygène.", True),
+        ("Quelle était la date limite de candidature ?", "Clôture le 2 mai 2023.", False),
+        # « le numéro exact du décret »: words between.
+        ("Quel est le numéro exact du décret ?", "Un décret du 8 septembre 2025.", True),
+        ("Quel est le numéro exact du décret ?", "Le décret n° 2025-901 du 8 septembre.", False),
     ],
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:
@@ -1131,6 +1141,8 @@ def test_each_question_of_a_compound_question_is_answered() -> None:
         ("Quels médecins et infirmiers sont concernés ?", 0),
         ("Quelles instances rendent un avis, et à partir de quand est-il mis en œuvre ?", 2),
         ("Qui le déclare, et depuis quand cette règle existe-t-elle ?", 2),
+        # The question word a few words after « , et ».
+        ("Quelles patientes, et je dois faire combien d'heures de formation ?", 2),
     ],
 )
 def test_question_parts(question: str, count: int) -> None:

@@ -14,9 +14,15 @@ from collections.abc import Callable, Iterable, Sequence
 
 from assistant.text.dates import FOLDED_MONTHS_PATTERN
 from assistant.text.glossary import ACRONYMS, expansions
-from assistant.text.normalize import fold_for_matching, tokenize_fr
+from assistant.text.normalize import find_references, fold_for_matching, tokenize_fr
 
-__all__ = ["REGIONS", "missing_entities", "protocol_subject", "question_entities"]
+__all__ = [
+    "REGIONS",
+    "missing_entities",
+    "protocol_subject",
+    "question_entities",
+    "unheld_articles",
+]
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b(?!-)")
 # "avant 2019", "depuis 2025": a year that dates the rule asked about, not a thing to find.
@@ -25,6 +31,12 @@ _TIME_BOUND = re.compile(
     # "avant la réforme de 2019", "depuis le décret de septembre 2025"
     r"|(?:la |le |l')(?:reforme|loi|decret|arrete|regime|simplification|ordonnance|texte)s?\s+"
     rf"(?:de |du |d')?(?:(?:{FOLDED_MONTHS_PATTERN})\s+)?)?$"
+)
+# "En 2022, …" opening a sentence (or after « Directeur d'un ESMS : »).
+_FRAMING_IN = re.compile(r"(?:^|[.?!:]\s*)en\s+$")
+_IMPERFECT = re.compile(
+    r"\b(?!(?:fait|lait|souhait|trait|portrait|attrait|parfait|extrait|abstrait)\b)"
+    r"[a-z]{2,}(?:ait|aient)\b"
 )
 _TEXT_NUMBER = re.compile(r"\b(?:19|20)\d{2}-\d{1,5}\b")
 # Regions and overseas territories, as written in the texts (folded, hyphens as spaces).
@@ -74,8 +86,18 @@ def question_entities(question: str) -> list[str]:
     found += numbers
     for match in _YEAR.finditer(question):
         before = fold_for_matching(question[: match.start()])
-        if not any(match.group() in n for n in numbers) and not _TIME_BOUND.search(before):
-            found.append(match.group())
+        if any(match.group() in n for n in numbers) or _TIME_BOUND.search(before):
+            continue
+        # "En 2022, quel décret encadrait… ?": the year sets when the rule is asked about (a
+        # state, in the imperfect), not an event of that year ("En 2016, quel protocole a été
+        # autorisé ?").
+        if (
+            _FRAMING_IN.search(before)
+            and question[match.end() :].startswith(",")
+            and _IMPERFECT.search(folded)
+        ):
+            continue
+        found.append(match.group())
     found += [region for region in REGIONS if re.search(rf"\b{re.escape(region)}\b", folded)]
     region_words = {w for region in found for w in region.split()}
     words = list(_CAPITALISED.finditer(question))
@@ -116,15 +138,45 @@ _GENERIC_SUBJECT = frozenset(
 )  # fmt: skip
 
 
+# "Le protocole cystite", "le protocole national odynophagie": a protocol known by its subject,
+# the word right after it — a noun, not a verb, a participle (« le protocole autorisé ») or a
+# word that starts a new part.
+_BARE_SUBJECT = re.compile(
+    r"\bprotocoles?\s+(?:(?:national|nationaux|local|locaux)\s+)?(?P<subject>[\w-]{5,})"
+    # …ending its phrase: a noun, where a verb or an adjective would go on ("marche très bien").
+    r"(?=\s*(?:[,:;?!)]|$)|\s+(?:et|de|d'|du|des|chez)\b)"
+)
+_NOT_A_SUBJECT = re.compile(
+    r"^(?:national|nationaux|local|locaux|deja|mais|grace|avec|avait|encore|tout|selon|sous|"
+    r"depuis|apres|avant|entre|dont|pour|lui-meme|elle-meme|etait|etaient|sont|doit|doivent|"
+    r"peut|peuvent|existant|existe|permettant|figurent|issu|regional|hpst|valide|concerne|"
+    r"prevu|prevoit|commun)"
+    r"|-(?:t-)?(?:il|elle|ils|elles|on)$|(?:ant|er|ir|ait|aient|ent|eurs?)$"
+)
+
+
 def protocol_subject(question: str) -> list[str]:
     """Word stems of what a protocol or AMI the question names is about (empty when none is)."""
-    match = _PROTOCOL_SUBJECT.search(fold_for_matching(question))
+    folded = fold_for_matching(question)
+    match = _PROTOCOL_SUBJECT.search(folded)
     if match is None:
-        return []
+        return _bare_subject(question, folded)
     subject = match.group("subject")
     end = _SUBJECT_END.search(subject)
     tokens = tokenize_fr(subject[: end.start()] if end else subject)
     return [token for token in tokens if token not in _GENERIC_SUBJECT][:_SUBJECT_TOKENS]
+
+
+def _bare_subject(question: str, folded: str) -> list[str]:
+    """The stem of the word that names a protocol right after « protocole », if it is a noun."""
+    match = _BARE_SUBJECT.search(folded)
+    if match is None or _NOT_A_SUBJECT.search(match.group("subject")):
+        return []
+    # A participle ends in « é(e)(s) » (folding removed the accent: read it in the question).
+    written = question[match.start("subject") : match.end("subject")]
+    if len(question) == len(folded) and re.search(r"é(?:e|s|es)?$", written):
+        return []
+    return [token for token in tokenize_fr(match.group("subject")) if token not in _GENERIC_SUBJECT]
 
 
 def _subject_missing(
@@ -272,3 +324,19 @@ def missing_entities(
     if subject and _subject_missing(subject, tokens, idf):
         missing.append(" ".join(subject))
     return missing
+
+
+def unheld_articles(
+    question: str, held: Callable[[str], bool], evidence: Iterable[str]
+) -> list[str]:
+    """Code articles the question names that no indexed passage holds nor the evidence cites.
+
+    « Que prévoyait l'article D. 4011-1 ? » when the corpus lacks that article: passages of the
+    décret that created it do not say what it provided.
+    """
+    cited = {reference for text in evidence for reference in find_references(text)}
+    return [
+        reference
+        for reference in find_references(question)
+        if not held(reference) and reference not in cited
+    ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answer import prompts
-from assistant.answer.answerability import missing_entities
+from assistant.answer.answerability import missing_entities, unheld_articles
 from assistant.answer.asked_kind import asked_kind_unstated, expected_kind_bonus
 from assistant.answer.authority import divergence_notes
 from assistant.answer.checklist import build_checklist
@@ -388,6 +388,11 @@ class Assistant:
             question, [s.text for s in chosen.sentences], several=several
         ):
             return True
+        # An article the corpus does not hold: what the passages found say is not its content.
+        if self.check_entities and unheld_articles(
+            question, self._holds_article, _evidence(hits, chosen)
+        ):
+            return True
         if any(h.exact_reference for h in hits):
             return False
         # The specific things the question names (a region, a year, a text, a name) must be in
@@ -405,6 +410,9 @@ class Assistant:
             # it adds to the cosine, it is no minimum of its own.
             return strength < self.min_score
         return strength < self.min_score or covered < self.min_coverage
+
+    def _holds_article(self, reference: str) -> bool:
+        return bool(self.retriever.lexical.by_article(reference))
 
     def _generate(
         self,

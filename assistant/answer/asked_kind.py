@@ -100,7 +100,7 @@ _RELATIVE_DATE = r"\blendemain\b|\ba compter d|\bdes (?:la|le|sa|son|leur) |\b(?
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
-            r"\bquelle date\b|\bjusqu'a quand\b"
+            r"\bquelle date\b|\bjusqu'a quand\b|\bdate (?:limite|butoir|de cloture)\b"
             r"|\b(?:what|which) date\b|\buntil when\b|\bby when\b"
         ),
         re.compile(rf"{_DAY_DATE}|{_RELATIVE_DATE}"),
@@ -152,6 +152,9 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
             r"montant|tarif|prix|salaire|euros"
             r"|\bcombien (?!de |d')[^?]*\b(?:verse|rembourse|paie|paye|facture|touche|gagne|"
             r"percoi|coute)"
+            # "Elle touche la prime : ça représente combien par mois ?"
+            r"|\b(?:touche|gagne|percoi)\w*\b[^?]*\bcombien\b(?! de | d')"
+            r"|\bcombien (?!de |d')[^?]*\bpar (?:mois|an|jour|semaine|heure|acte|patient)\b"
             r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
             r"|\bhow much\b|\b(?:what|which) (?:amount|budget|fine|price|fee|salary)\b"
         ),
@@ -173,7 +176,9 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"\bquelles? regions?\b|\b(?:which|what) regions?\b"), re.compile(_REGION)),
     (
         re.compile(
-            r"\bnumero (?:du |de la |de l'|d')?(?:decret|loi|arrete|instruction|circulaire)"
+            # "le numéro (exact) du décret", a few words between.
+            r"\bnumero\b(?:\W+\w+){0,3}?\W+(?:du |de la |de l'|d')?"
+            r"(?:decret|loi|arrete|instruction|circulaire)"
             r"|\bnumber of the (?:[\w']+ )*?(?:decree|law|order|instruction|circular)\b"
         ),
         re.compile(r"\b(?:19|20)?\d{2}-\d{1,5}\b|\bn°\s*\d"),
