@@ -171,6 +171,9 @@ def test_a_year_that_dates_the_rule_is_not_an_entity(question: str) -> None:
         ("Un protocole repris comme protocole national doit-il être déclaré ?", []),
         ("Les protocoles antérieurs à 2014 sont-ils financés ?", []),
         ("Le protocole autorisé, est-il valable ?", []),
+        # Its subject after « de », not whose it is.
+        ("Combien d'heures pour le protocole national de sutures par l'infirmier ?", ["sutur"]),
+        ("Un protocole local d'hôpital peut-il être étendu ?", []),
     ],
 )
 def test_protocol_subject(question: str, subject: list[str]) -> None:

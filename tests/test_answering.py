@@ -315,6 +315,9 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ),
         ("À quelle dose ?", "Fosfomycine 3 g en dose unique.", False),
         ("Quelle posologie ?", "Un comprimé deux fois par jour pendant trois jours.", False),
+        # Hours in words.
+        ("Combien d'heures de formation ?", "Une formation de quatre heures.", False),
+        ("Combien d'heures de formation ?", "Une formation théorique et pratique.", True),
         # An amount asked without the word: what one earns, « combien par mois ».
         ("Elle touche la prime : ça fait combien par mois ?", "Les établissements d'un GHT.", True),
         ("Ça représente combien par mois ?", "Elle perçoit 100 euros par mois.", False),

@@ -138,6 +138,15 @@ _GENERIC_SUBJECT = frozenset(
 )  # fmt: skip
 
 
+# "Le protocole national de sutures par l'infirmier": its subject after « de », not « de
+# coopération » nor « de mise en œuvre ».
+_SUBJECT_AFTER_DE = re.compile(
+    r"\bprotocoles?\s+(?:(?:national|nationaux|local|locaux)\s+)?d(?:e |')"
+    # Nor whose it is: « un protocole local d'hôpital », « de CPTS ».
+    r"(?!(?:cooperation|mise|suivi|la structure|l'equipe|notre|votre|leur|ce|cet|cette|"
+    r"hopital|etablissement|ville|territoire|groupement|ght|msp|cpts|centre|structure|equipe)\b)"
+    r"(?P<subject>[^?,;:()]+)"
+)
 # "Le protocole cystite", "le protocole national odynophagie": a protocol known by its subject,
 # the word right after it — a noun, not a verb, a participle (« le protocole autorisé ») or a
 # word that starts a new part.
@@ -158,7 +167,7 @@ _NOT_A_SUBJECT = re.compile(
 def protocol_subject(question: str) -> list[str]:
     """Word stems of what a protocol or AMI the question names is about (empty when none is)."""
     folded = fold_for_matching(question)
-    match = _PROTOCOL_SUBJECT.search(folded)
+    match = _PROTOCOL_SUBJECT.search(folded) or _SUBJECT_AFTER_DE.search(folded)
     if match is None:
         return _bare_subject(question, folded)
     subject = match.group("subject")

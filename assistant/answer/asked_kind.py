@@ -189,7 +189,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"\bamendes?\b|\bemprisonnement\b|\bpeines? d|\d\s*(?:€|euros?)"),
     ),
     (re.compile(r"\ba quelle frequence\b|\bcombien de fois\b"), re.compile(_FREQUENCY)),
-    (re.compile(r"combien d'heures"), re.compile(r"\d+\s*h(?:eures?)?\b")),
+    (re.compile(r"combien d'heures"), re.compile(rf"(?:\d+\s*h|{_NUMBER_WORDS}\s+heure)")),
     (re.compile(r"\bcombien de\b|\bhow many\b"), re.compile(rf"\d|{_NUMBER_WORDS}")),
 ]
 # The kinds above that ask for a date, a month or a year (the first four): the date in a text's
