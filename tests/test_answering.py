@@ -315,6 +315,19 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ),
         ("À quelle dose ?", "Fosfomycine 3 g en dose unique.", False),
         ("Quelle posologie ?", "Un comprimé deux fois par jour pendant trois jours.", False),
+        # A day of a month counts nothing.
+        (
+            "Combien de pharmacies participaient ?",
+            "Le décret du 17 juin 2024, autorisant les pharmaciens d'officine.",
+            True,
+        ),
+        ("Combien de pharmacies participaient ?", "Au total, 12 pharmacies participaient.", False),
+        # A representative asked for by name, an adverb between.
+        (
+            "Qui est aujourd'hui le représentant des ARS au comité ?",
+            "Le comité comprend un représentant des ARS.",
+            True,
+        ),
         # Hours in words.
         ("Combien d'heures de formation ?", "Une formation de quatre heures.", False),
         ("Combien d'heures de formation ?", "Une formation théorique et pratique.", True),

@@ -49,6 +49,8 @@ _UNITS = frozenset(
         "jour", "jours", "semaine", "semaines", "mois", "an", "ans", "annee", "annees", "heure",
         "heures", "h", "minutes", "euro", "euros", "eur", "ml", "mg", "kg", "km",
     }
+    # "le décret du 17 juin 2024, autorisant les pharmaciens": a day of a month counts nothing.
+    | set(FOLDED_MONTHS_PATTERN.split("|"))
 )  # fmt: skip
 _ASKS_WHICH = re.compile(r"\blesquel(?:le)?s\b")
 _COUNTED_ENGLISH = re.compile(r"\bhow many (\w{4,})")
@@ -197,8 +199,8 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 _DATE_KINDS = frozenset(question for question, _ in _ANSWER_TYPES[:4])
 # A person asked for by name: the answer must name someone (two capitalised words, or a title).
 _ASKS_NAME = re.compile(
-    r"\bcomment s'appel|\bquel est le nom\b|\bqui est (?:le|la) (?:ministre|"
-    r"president|directeur|directrice|personne|referente?|interlocut\w*|correspondante?|"
+    r"\bcomment s'appel|\bquel est le nom\b|\bqui est (?:[\w']+ )?(?:le|la) (?:ministre|"
+    r"representante?|president|directeur|directrice|personne|referente?|interlocut\w*|correspondante?|"
     r"contact)\b|\bquel(?:le)? (?:depute|senateur|ministre|premiere? ministre)\b"
 )
 # "Qui préside le comité ?": a person, or the office that holds the chair ("la présidence est
