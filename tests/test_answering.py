@@ -315,6 +315,18 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ),
         ("À quelle dose ?", "Fosfomycine 3 g en dose unique.", False),
         ("Quelle posologie ?", "Un comprimé deux fois par jour pendant trois jours.", False),
+        # A date asked of a kind of text or a meeting: the answer must speak of it.
+        (
+            "À quelle date l'arrêté autorisant le protocole a-t-il été publié ?",
+            "Date de publication de l'AMI : 09/03/2023.",
+            True,
+        ),
+        (
+            "À quelle date l'arrêté autorisant le protocole a-t-il été publié ?",
+            "L'arrêté du 9 mars 2023 autorise le protocole.",
+            False,
+        ),
+        ("À quelle date le comité s'est-il réuni ?", "Sélection de l'équipe le 30/06/2023.", True),
         # A day of a month counts nothing.
         (
             "Combien de pharmacies participaient ?",

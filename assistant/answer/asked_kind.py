@@ -298,10 +298,25 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
         return not (_PERSON_NAME.search(answer_text) or _NAMED_PLACE.search(answer_text))
     for question_pattern, answer_pattern in _ANSWER_TYPES:
         if question_pattern.search(asked):
+            if question_pattern in _DATE_KINDS and _dated_thing_unsaid(asked, answer):
+                return True
             if question_pattern in _DATE_KINDS and not _ABOUT_A_TEXT.search(asked):
                 answer = _TEXT_NAME_DATE.sub(" ", answer)
             return not answer_pattern.search(answer)
     return False
+
+
+# What a date is asked of: a kind of text, or a meeting. "À quelle date l'arrêté a-t-il été
+# publié ?" is not answered by the date of the AMI's publication.
+_DATED_THINGS = ("arrete", "decret", "loi", "instruction", "ordonnance", "circulaire", "reuni")
+
+
+def _dated_thing_unsaid(asked: str, answer: str) -> bool:
+    """Whether the question dates a kind of text or a meeting that the answer never names."""
+    return any(
+        re.search(rf"\b{thing}", asked) and not re.search(rf"\b{thing}", answer)
+        for thing in _DATED_THINGS
+    )
 
 
 def asked_kind_unstated(
