@@ -78,6 +78,14 @@ def test_a_protocol_subject_is_weighed_by_the_rarity_of_its_words() -> None:
 def test_kinds_of_structure_are_categories_not_entities() -> None:
     assert question_entities("Notre MSP peut-elle démarrer le protocole sans médecin ?") == []
     assert question_entities("Un EHPAD ou une CPTS peut-il déclarer un protocole ?") == []
+    # Who asks: « Juriste d'URPS », « une clinique privée MCO ».
+    assert question_entities("Juriste d'URPS : que prévoit la loi ?") == []
+    assert question_entities("Je travaille dans une clinique MCO. Qui décide ?") == []
+
+
+def test_a_professional_insurance_is_present_through_its_name() -> None:
+    evidence = ["Le délégué souscrit une assurance de responsabilité civile professionnelle."]
+    assert missing_entities("Dois-je le dire à mon assurance RCP ?", evidence) == []
 
 
 def test_an_overseas_region_is_covered_by_what_the_texts_say_of_all_of_them() -> None:

@@ -327,6 +327,21 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
             False,
         ),
         ("À quelle date le comité s'est-il réuni ?", "Sélection de l'équipe le 30/06/2023.", True),
+        # « De quand date… ? »: a day or a year; « quel préavis »: a length of time.
+        ("De quand date l'arrêté ?", "Le transfert d'actes entre médecins et infirmiers.", True),
+        (
+            "Ça date de quand ?",
+            "Ce n'est qu'en 2020 que les premiers protocoles voient le jour.",
+            False,
+        ),
+        ("Quel préavis doit-elle respecter ?", "La mise en œuvre est déclarée en ligne.", True),
+        ("Quel préavis doit-elle respecter ?", "Elle prévient l'équipe un mois avant.", False),
+        # « a-t-il retenue »: a team selected, by name or place.
+        (
+            "Quelle équipe le CNCI a-t-il finalement retenue ?",
+            "Date de sélection de l'équipe projet : début mai 2023.",
+            True,
+        ),
         # A day of a month counts nothing.
         (
             "Combien de pharmacies participaient ?",

@@ -59,6 +59,7 @@ _GENERIC = frozenset(
         "et", "en", "le", "la", "au", "aux", "du", "de", "ou", "si", "il", "elle", "on", "ars",
         # Kinds of structure and of professional: categories the texts speak of in general.
         "msp", "cpts", "cds", "esp", "esms", "ght", "ehpad", "chu", "ssiad", "ide", "idel", "ipa",
+        "mco", "ssr", "smr", "had", "usld", "urps",
         # The regime before 2019, as a user names the protocols of that time ("un vieux
         # protocole HPST"): the texts speak of protocols authorised before the reform.
         "hpst",

@@ -124,13 +124,15 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
             rf"\bquand\b(?!.*\bquand\b).*\b{_EVENT}|\b{_EVENT}.*\bquand ?\?$"
+            # "De quand date l'arrêté ?", "ça date de quand ?": a day or a year.
+            r"|\bde quand date\b|\bdate de quand\b"
             r"|\bwhen\b.*\b(?:published|signed|adopted|enacted|come into force|came into force|"
             r"end|expire|launched)\b"
         ),
         re.compile(rf"{_DAY_DATE}|\b(?:19|20)\d{{2}}\b|{_RELATIVE_DATE}"),
     ),
     (
-        re.compile(r"\b(?:dans )?quel delai\b|\bwithin what (?:time|period)\b"),
+        re.compile(r"\b(?:dans )?quel (?:delai|preavis)\b|\bwithin what (?:time|period)\b"),
         # A deadline: "sans délai" and "immédiatement" give one.
         re.compile(
             rf"{_DURATION}|{_UNLIMITED}|\bsans delai\b|\bimmediatement\b|\bmeilleurs delais\b"
@@ -213,7 +215,8 @@ _OFFICE = re.compile(
 # "Quelle équipe a été retenue ?": the answer names a team or a place (capitalised words).
 _ASKS_SELECTED = re.compile(
     r"\bquel(?:le)?s? (?:equipe|structure|etablissement|candidat|candidature)s?\b.*"
-    r"\b(?:a|ont) (?:\w+ )?(?:ete )?(?:retenu|selectionne|choisi|designe)e?s?\b"
+    r"\b(?:a|ont)(?:-t-(?:il|elle|ils|elles))? (?:\w+ )?(?:ete )?"
+    r"(?:retenu|selectionne|choisi|designe)e?s?\b"
 )
 _NAMED_PLACE = re.compile(
     r"\b(?:CHU|CHRU|CH|GHT|CPTS|centre hospitalier|h[oô]pital|clinique|maison de sant[eé])\b"
@@ -309,14 +312,17 @@ def answer_type_missing(question: str, answer_text: str) -> bool:
 # What a date is asked of: a kind of text, or a meeting. "À quelle date l'arrêté a-t-il été
 # publié ?" is not answered by the date of the AMI's publication.
 _DATED_THINGS = ("arrete", "decret", "loi", "instruction", "ordonnance", "circulaire", "reuni")
+_OTHER_DATED = (*_DATED_THINGS, "ami", "appel", "candidature", "selection", "communique")
 
 
 def _dated_thing_unsaid(asked: str, answer: str) -> bool:
-    """Whether the question dates a kind of text or a meeting that the answer never names."""
-    return any(
-        re.search(rf"\b{thing}", asked) and not re.search(rf"\b{thing}", answer)
-        for thing in _DATED_THINGS
-    )
+    """Whether the question dates a kind of text or a meeting, and the answer dates another.
+
+    An answer that names nothing ("Publié au JO le 21 novembre 2021") may be the text's own.
+    """
+    asked_things = [thing for thing in _DATED_THINGS if re.search(rf"\b{thing}", asked)]
+    named = [thing for thing in _OTHER_DATED if re.search(rf"\b{thing}", answer)]
+    return bool(asked_things) and bool(named) and not set(asked_things) & set(named)
 
 
 def asked_kind_unstated(

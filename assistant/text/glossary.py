@@ -35,6 +35,7 @@ ACRONYMS: dict[str, str] = {
     "MSP": "maison de santé pluriprofessionnelle",
     "ONDAM": "objectif national de dépenses d'assurance maladie",
     "OTSS": "organisation et à la transformation du système de santé",
+    "RCP": "responsabilité civile professionnelle",
     "SNP": "soins non programmés",
     "URPS": "union régionale des professionnels de santé",
 }
