@@ -265,3 +265,12 @@ def test_assistant_refuses_a_question_on_an_article_the_corpus_lacks(
         "ministres chargés de la santé après avis de la Haute Autorité de santé ?"
     )
     assert shared_assistant.ask(lacking).refused
+
+
+def test_a_protocol_subject_may_be_said_anywhere_in_the_cited_document() -> None:
+    question = "Dans les protocoles de soins non programmés, peut-on coter un acte en plus ?"
+    passage = ["La facturation des protocoles ne peut être cumulée avec une cotation."]
+    elsewhere = ["Six protocoles autorisés dans le cadre des soins non programmés en ville."]
+    assert missing_entities(question, passage) == ["soin non programm"]
+    assert missing_entities(question, passage, documents=elsewhere) == []
+    assert missing_entities(question, passage, documents=["Un autre sujet."]) != []

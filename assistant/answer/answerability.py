@@ -314,12 +314,18 @@ def _spelled_out(acronym: str, evidence: str) -> bool:
 
 
 def missing_entities(
-    question: str, evidence: Iterable[str], idf: Callable[[str], float] = lambda _token: 1.0
+    question: str,
+    evidence: Iterable[str],
+    idf: Callable[[str], float] = lambda _token: 1.0,
+    *,
+    documents: Iterable[str] = (),
 ) -> list[str]:
     """Entities of ``question`` that appear nowhere in ``evidence`` (texts and titles).
 
     The subject of a protocol the question names counts as one entity, missing when most of its
     words are absent ("le protocole sur le mal de gorge" against passages on other protocols).
+    What a protocol is about is a property of the whole document: the subject may also be in
+    ``documents`` (every passage of the cited documents, retrieved or not).
     """
     joined = " ".join(evidence)
     text = _fold(joined)
@@ -331,7 +337,7 @@ def missing_entities(
         if not _present(entity, text, acronyms, tokens)
     ]
     subject = protocol_subject(question)
-    if subject and _subject_missing(subject, tokens, idf):
+    if subject and _subject_missing(subject, [*tokens, *tokenize_fr(" ".join(documents))], idf):
         missing.append(" ".join(subject))
     return missing
 

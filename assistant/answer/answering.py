@@ -400,7 +400,10 @@ class Assistant:
         # The evidence is what the answer quotes: the retrieved passages of the documents it
         # cites, with their dates (a region named in another document proves nothing).
         if self.check_entities and missing_entities(
-            question, _evidence(hits, chosen), self.retriever.lexical.idf
+            question,
+            _evidence(hits, chosen),
+            self.retriever.lexical.idf,
+            documents=self._cited_documents(hits, chosen),
         ):
             return True
         similarity, covered = self.evidence(hits, chosen)
@@ -413,6 +416,11 @@ class Assistant:
 
     def _holds_article(self, reference: str) -> bool:
         return bool(self.retriever.lexical.by_article(reference))
+
+    def _cited_documents(self, hits: Sequence[Hit], chosen: Extract) -> list[str]:
+        """Every indexed passage of the documents the answer quotes, retrieved or not."""
+        quoted = {hits[s.passage].chunk.doc_id for s in chosen.sentences}
+        return [chunk.text for chunk in self.retriever.lexical.chunks if chunk.doc_id in quoted]
 
     def _generate(
         self,
