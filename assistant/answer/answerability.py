@@ -209,7 +209,7 @@ def _present(
     acronyms: frozenset[str] = frozenset(),
     evidence_tokens: Sequence[str] = (),
 ) -> bool:
-    if re.search(rf"(?<![\w]){re.escape(_fold(entity))}(?![\w])", evidence):
+    if _said_as_words(_fold(entity), evidence):
         return True
     # An acronym or an everyday word is present when the texts' term for it is ("CNCI" →
     # "comité national …", "EHPAD" → "établissements … médico-sociaux"), in any inflection;
@@ -239,13 +239,18 @@ def _present(
     ) or (entity in acronyms and len(entity) >= 4 and _spelled_out(entity, evidence))
 
 
+def _said_as_words(phrase: str, evidence: str) -> bool:
+    """Whether ``phrase`` stands in ``evidence`` as whole words (not inside a longer word)."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", evidence) is not None
+
+
 def _names_said_apart(entity: str, evidence: str) -> bool:
     """Whether each name of a several-word entity (a region aside) is a word of the evidence."""
     names = [word for word in entity.split() if len(word) >= 3]
     return (
         len(names) >= 2
         and entity not in REGIONS
-        and all(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", evidence) for name in names)
+        and all(_said_as_words(name, evidence) for name in names)
     )
 
 
@@ -350,9 +355,8 @@ def unheld_articles(
     « Que prévoyait l'article D. 4011-1 ? » when the corpus lacks that article: passages of the
     décret that created it do not say what it provided.
     """
+    unheld = [reference for reference in find_references(question) if not held(reference)]
+    if not unheld:
+        return []
     cited = {reference for text in evidence for reference in find_references(text)}
-    return [
-        reference
-        for reference in find_references(question)
-        if not held(reference) and reference not in cited
-    ]
+    return [reference for reference in unheld if reference not in cited]

@@ -6,7 +6,7 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -60,7 +60,7 @@ _COVERAGE_WEIGHT = 0.3
 # "Depuis quand l'article s'applique-t-il ?": asked of a text, not of a protocol ("à partir de
 # quand le protocole est-il mis en œuvre ?", "à partir de quand je peux commencer ?").
 _ASKS_SINCE_WHEN = re.compile(
-    r"\b(?:depuis|a partir de)? ?quand\b.*\b(?:vigueur|appliqu|redaction|version|article)"
+    r"\bquand\b.*\b(?:vigueur|appliqu|redaction|version|article)"
     r"|\b(?:vigueur|appliqu|redaction|version|article)\w*\b.*\b(?:depuis|a partir de) quand\b"
     r"|date d'entree en vigueur|(?:redaction|version) (?:actuelle|en vigueur)"
 )
@@ -403,7 +403,7 @@ class Assistant:
             question,
             _evidence(hits, chosen),
             self.retriever.lexical.idf,
-            documents=self._cited_documents(hits, chosen),
+            documents=self._cited_documents(_quoted_documents(hits, chosen)),
         ):
             return True
         similarity, covered = self.evidence(hits, chosen)
@@ -417,10 +417,12 @@ class Assistant:
     def _holds_article(self, reference: str) -> bool:
         return bool(self.retriever.lexical.by_article(reference))
 
-    def _cited_documents(self, hits: Sequence[Hit], chosen: Extract) -> list[str]:
-        """Every indexed passage of the documents the answer quotes, retrieved or not."""
-        quoted = {hits[s.passage].chunk.doc_id for s in chosen.sentences}
-        return [chunk.text for chunk in self.retriever.lexical.chunks if chunk.doc_id in quoted]
+    def _cited_documents(self, quoted: set[str]) -> Iterator[str]:
+        """Every indexed passage of the ``quoted`` documents, retrieved or not.
+
+        Lazy: only read when the question names a protocol's subject.
+        """
+        return (chunk.text for chunk in self.retriever.lexical.chunks if chunk.doc_id in quoted)
 
     def _generate(
         self,
@@ -517,9 +519,14 @@ def _with_notice(answer: Answer, notice: str) -> Answer:
     )
 
 
+def _quoted_documents(hits: Sequence[Hit], chosen: Extract) -> set[str]:
+    """The documents the chosen sentences come from."""
+    return {hits[s.passage].chunk.doc_id for s in chosen.sentences}
+
+
 def _evidence(hits: Sequence[Hit], chosen: Extract) -> list[str]:
     """Texts, titles and dates of the retrieved passages of the documents the answer quotes."""
-    quoted = {hits[s.passage].chunk.doc_id for s in chosen.sentences}
+    quoted = _quoted_documents(hits, chosen)
     return [
         f"{hit.chunk.indexed_text}\n{hit.chunk.date} {hit.chunk.article_date}"
         for hit in hits

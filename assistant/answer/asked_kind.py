@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from assistant.answer.answerability import REGIONS
-from assistant.text.dates import FOLDED_MONTHS_PATTERN
+from assistant.text.dates import FOLDED_MONTHS_PATTERN, FRENCH_MONTHS
 from assistant.text.english import ENGLISH_TERMS
 from assistant.text.normalize import fold_accents, fold_for_matching
 
@@ -50,7 +50,7 @@ _UNITS = frozenset(
         "heures", "h", "minutes", "euro", "euros", "eur", "ml", "mg", "kg", "km",
     }
     # "le décret du 17 juin 2024, autorisant les pharmaciens": a day of a month counts nothing.
-    | set(FOLDED_MONTHS_PATTERN.split("|"))
+    | {fold_accents(month) for month in FRENCH_MONTHS}
 )  # fmt: skip
 _ASKS_WHICH = re.compile(r"\blesquel(?:le)?s\b")
 _COUNTED_ENGLISH = re.compile(r"\bhow many (\w{4,})")
