@@ -28,6 +28,13 @@ from assistant.answer.answerability import (
         ("C'est quel genre de document ? Qu'est-ce qu'il décrit ?", []),
         ("Mon ARS a refusé. Et en Bretagne ?", ["bretagne"]),
         ("J'exerce à Lille. Qui déclare ?", ["lille"]),
+        # Who asks is not what is asked: the school of a student.
+        ("Étudiante en IFSI, je prépare un exposé : quels textes ?", []),
+        # An English question: its months are the texts' French ones, its adjectives no names.
+        (
+            "How many experiments did the French arrêté of 13 December 2004 allow?",
+            ["2004", "decembre"],
+        ),
     ],
 )
 def test_question_entities(question: str, entities: list[str]) -> None:
@@ -39,6 +46,13 @@ def test_entities_present_in_the_evidence_are_not_missing() -> None:
     assert missing_entities("Que fait l'ARS Martinique ?", evidence) == []
     assert missing_entities("Que dit le décret 2021-1512 ?", evidence) == []
     assert missing_entities("Que fait l'ARS Bretagne ?", evidence) == ["bretagne"]
+
+
+def test_an_english_date_is_present_through_its_french_month() -> None:
+    question = "How many experiments were authorised by the French arrêté of 13 December 2004?"
+    evidence = ["Arrêté du 13 décembre 2004 : 5 expérimentations"]
+    assert missing_entities(question, evidence) == []
+    assert missing_entities(question, ["Arrêté du 13 mars 2004"]) == ["decembre"]
 
 
 def test_an_acronym_is_present_through_its_expansion() -> None:

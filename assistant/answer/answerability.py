@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from assistant.text.dates import FOLDED_MONTHS_PATTERN
+from assistant.text.dates import ENGLISH_MONTHS, FOLDED_MONTHS_PATTERN
 from assistant.text.glossary import ACRONYMS, expansions
 from assistant.text.normalize import find_references, fold_for_matching, tokenize_fr
 
@@ -53,13 +53,16 @@ _GENERIC = frozenset(
         "quel", "quelle", "quels", "quelles", "qui", "que", "quoi", "comment", "combien",
         "est", "peut", "pour", "dans", "les", "des", "une", "mon", "mes", "je", "nous", "vous",
         "code", "article", "loi", "decret", "arrete", "etat", "france", "francais", "francaise",
-        "republique", "sante", "ministre", "ministere", "agence", "protocole", "protocoles",
+        "republique", "french", "english", "sante", "ministre", "ministere", "agence",
+        "protocole", "protocoles",
         "journal", "officiel", "jorf", "bulletin", "conseil", "haute", "autorite", "assurance",
         "maladie", "securite", "sociale", "premier", "premiere", "madame", "monsieur", "docteur",
         "et", "en", "le", "la", "au", "aux", "du", "de", "ou", "si", "il", "elle", "on", "ars",
         # Kinds of structure and of professional: categories the texts speak of in general.
         "msp", "cpts", "cds", "esp", "esms", "ght", "ehpad", "chu", "ssiad", "ide", "idel", "ipa",
         "mco", "ssr", "smr", "had", "usld", "urps",
+        # Schools: where a student asking is trained (« Étudiante en IFSI, … »).
+        "ifsi", "ifmk",
         # The regime before 2019, as a user names the protocols of that time ("un vieux
         # protocole HPST"): the texts speak of protocols authorised before the reform.
         "hpst",
@@ -107,6 +110,8 @@ def question_entities(question: str) -> list[str]:
             continue
         word = _fold(match.group(1))
         name = word.split("'")[-1]
+        # An English question dates in English: « December » is « décembre » in the texts.
+        name = fold_for_matching(ENGLISH_MONTHS.get(name, name))
         if len(name) < 3 or name in _GENERIC or name in region_words:
             continue
         found.append(name)

@@ -9,6 +9,17 @@ FRENCH_MONTHS = (
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
 """The months in French, January first (the one list of the project)."""
+ENGLISH_MONTHS = dict(
+    zip(
+        (
+            "january", "february", "march", "april", "may", "june",
+            "july", "august", "september", "october", "november", "december",
+        ),
+        FRENCH_MONTHS,
+        strict=True,
+    )
+)  # fmt: skip
+"""English month name → the French one (an English question dates things in English)."""
 FOLDED_MONTHS_PATTERN = "|".join(m.replace("é", "e").replace("û", "u") for m in FRENCH_MONTHS)
 """Regex alternation of the months without accents, for text folded by ``fold_accents``."""
 
