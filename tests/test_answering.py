@@ -16,9 +16,16 @@ from assistant.answer.answering import (
 from assistant.answer.asked_kind import (
     answer_type_missing,
     asked_kind_unstated,
+    counting_sentence,
     expected_kind_bonus,
 )
-from assistant.answer.extractive import extract, question_parts, weighted_query
+from assistant.answer.extractive import (
+    Extract,
+    Sentence,
+    extract,
+    question_parts,
+    weighted_query,
+)
 from assistant.errors import GenerationError, QuestionError
 from assistant.retrieve.hybrid import SearchFilters
 from assistant.schema import Answer, Hit, Message
@@ -398,6 +405,25 @@ def test_the_scene_set_before_a_question_weighs_as_context() -> None:
     assert query["directric"] == 0.5 and query["foi"] == 0.5
     # A question alone, or a question first, is weighed whole.
     assert weighted_query("Quelle instance informer ? Merci.")["merc"] == 1.0
+
+
+def test_the_sentence_counting_what_is_asked_leads() -> None:
+    question = "Quand le ministère a lancé 4 AMI, combien de protocoles étaient autorisés ?"
+    sentences = [
+        "Le ministère publie 4 nouveaux appels à manifestation d'intérêt (AMI).",
+        "Cela porte à près de 60 le nombre de protocoles autorisés.",
+    ]
+    assert counting_sentence(question, sentences) == 1
+    # The best sentence stays first when it counts them, when none does, or when the
+    # question asks no count or asks which ones too.
+    assert counting_sentence(question, sentences[::-1]) == 0
+    assert counting_sentence(question, sentences[:1]) == 0
+    assert counting_sentence("Qui autorise les protocoles ?", sentences) == 0
+    assert counting_sentence("Combien de protocoles, et lesquels ?", sentences) == 0
+    extract_ = Extract([Sentence(0, i, text, frozenset()) for i, text in enumerate(sentences)], 0.5)
+    led = extract_.led_by(counting_sentence(question, sentences))
+    assert [s.text for s in led.sentences] == sentences[::-1] and led.coverage == 0.5
+    assert extract_.led_by(0) is extract_
 
 
 def test_a_sentence_counting_what_is_asked_gets_the_kind_bonus() -> None:

@@ -13,7 +13,11 @@ import numpy as np
 
 from assistant.answer import prompts
 from assistant.answer.answerability import missing_entities, unheld_articles
-from assistant.answer.asked_kind import asked_kind_unstated, expected_kind_bonus
+from assistant.answer.asked_kind import (
+    asked_kind_unstated,
+    counting_sentence,
+    expected_kind_bonus,
+)
 from assistant.answer.authority import divergence_notes
 from assistant.answer.checklist import build_checklist
 from assistant.answer.extractive import (
@@ -237,6 +241,9 @@ class Assistant:
             keep_share=self.keep_share,
             parts=() if english else parts,
         )
+        if not parts and question.count("?") <= 1:
+            # « Combien de protocoles… ? »: a chosen sentence that counts them answers first.
+            chosen = chosen.led_by(counting_sentence(question, [s.text for s in chosen.sentences]))
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if english else ""
         if self._should_refuse(question, hits, chosen, english=english, several=bool(parts)):

@@ -17,7 +17,7 @@ from assistant.text.dates import FOLDED_MONTHS_PATTERN, FRENCH_MONTHS
 from assistant.text.english import ENGLISH_TERMS
 from assistant.text.normalize import fold_accents, fold_for_matching
 
-__all__ = ["answer_type_missing", "asked_kind_unstated", "expected_kind_bonus"]
+__all__ = ["answer_type_missing", "asked_kind_unstated", "counting_sentence", "expected_kind_bonus"]
 
 _NUMBER_WORDS = (
     r"\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent)\b"
@@ -338,6 +338,22 @@ def asked_kind_unstated(
     several = several or question.count("?") > 1
     stated = answer_sentences if several else answer_sentences[:1]
     return answer_type_missing(question, " ".join(stated))
+
+
+def counting_sentence(question: str, sentences: Sequence[str]) -> int:
+    """Which sentence should lead the answer to « combien de X ? »: the first that counts X.
+
+    0 (the best sentence stays first) when the question asks no count, asks which ones too
+    (« combien d'indicateurs, et lesquels ? »), or when no sentence counts what it asks.
+    """
+    asked = fold_for_matching(question)
+    counted = _counted_noun(asked)
+    if not counted or _ASKS_WHICH.search(asked):
+        return 0
+    return next(
+        (i for i, sentence in enumerate(sentences) if _counts(counted, fold_accents(sentence))),
+        0,
+    )
 
 
 def _counted_noun(asked: str) -> str | None:

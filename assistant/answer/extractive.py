@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from assistant.answer.authority import authority_bonus, authority_sort_key
 from assistant.config import AUTHORITY_WEIGHT, KEEP_SHARE, NEW_SOURCE_TOLL
@@ -86,6 +86,13 @@ class Extract:
 
     sentences: list[Sentence]
     coverage: float
+
+    def led_by(self, index: int) -> Extract:
+        """The same sentences with the one at ``index`` first, the others in their order."""
+        if index <= 0:
+            return self
+        rest = self.sentences[:index] + self.sentences[index + 1 :]
+        return replace(self, sentences=[self.sentences[index], *rest])
 
 
 def weighted_query(question: str, context: str = "") -> dict[str, float]:
