@@ -110,6 +110,14 @@ def test_an_english_question_is_searched_by_meaning_only(assistant: Assistant) -
         ("Qui siège au CNCI ?", False),
         ("Un infirmier peut-il adhérer à un protocole ?", False),
         ("A-t-on un an pour déclarer ?", False),
+        # Long and full of field words: English by its function words, not a third of all.
+        (
+            "I'm a reporter covering the ministry's announcement of four new calls for "
+            "expressions of interest on cooperation between health professionals. Which one "
+            "lets care assistants take over a task from nurses in nursing homes?",
+            True,
+        ),
+        ("Le protocole « Soins non programmés » : is it free ?", False),
     ],
 )
 def test_looks_english(question: str, english: bool) -> None:

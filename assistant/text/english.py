@@ -24,11 +24,28 @@ _ENGLISH_WORDS = frozenset(
 )  # fmt: skip
 
 
+# French function words: a French question holds more of them than of English ones.
+_FRENCH_WORDS = frozenset(
+    {
+        "le", "la", "les", "des", "du", "de", "d", "l", "et", "est", "un", "une", "pour", "que",
+        "qui", "qu", "dans", "sur", "au", "aux", "je", "j", "il", "elle", "ce", "c", "ces", "son",
+        "sa", "ses", "pas", "ne", "n", "quel", "quelle", "quels", "quelles", "peut", "faut",
+        "mon", "ma", "mes", "nous", "vous", "par", "avec", "sont", "ou", "se", "s", "y", "leur",
+        "leurs", "cette", "comment", "combien", "quand",
+    }
+)  # fmt: skip
+
+
 def looks_english(question: str) -> bool:
-    """Most likely English: two or more English function words, a third of the words or more."""
+    """Most likely English: two or more English function words, and more than French ones.
+
+    Counted against the French ones, not against all words: a long English question full of
+    field words (« calls for expressions of interest… care assistants ») is still English.
+    """
     words = re.findall(r"[a-z]+", question.lower())
     english = sum(w in _ENGLISH_WORDS for w in words)
-    return english >= 2 and english * 3 >= len(words)
+    french = sum(w in _FRENCH_WORDS for w in words)
+    return english >= 2 and english > french
 
 
 # English term (lower case, several words before the words they contain) → the texts' terms.
