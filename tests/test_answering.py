@@ -375,6 +375,12 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         # « le numéro exact du décret »: words between.
         ("Quel est le numéro exact du décret ?", "Un décret du 8 septembre 2025.", True),
         ("Quel est le numéro exact du décret ?", "Le décret n° 2025-901 du 8 septembre.", False),
+        # An amount asked through what is paid (« combien est rémunéré »).
+        ("Combien est rémunéré le pharmacien par patiente ?", "Le pharmacien la reçoit.", True),
+        ("Combien est rémunéré le pharmacien par patiente ?", "Il reçoit 25 euros.", False),
+        # Which ones were selected: named, not counted.
+        ("Quelles sont les caisses départementales retenues ?", "Quatre caisses de MSA.", True),
+        ("Quelles sont les caisses retenues ?", "La caisse d'Armorique est retenue.", False),
     ],
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:

@@ -155,9 +155,9 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(
             r"montant|tarif|prix|salaire|euros"
             r"|\bcombien (?!de |d')[^?]*\b(?:verse|rembourse|paie|paye|facture|touche|gagne|"
-            r"percoi|coute)"
+            r"percoi|coute|remunere|indemnise)"
             # "Elle touche la prime : ça représente combien par mois ?"
-            r"|\b(?:touche|gagne|percoi)\w*\b[^?]*\bcombien\b(?! de | d')"
+            r"|\b(?:touche|gagne|percoi|remunere|indemnise)\w*\b[^?]*\bcombien\b(?! de | d')"
             r"|\bcombien (?!de |d')[^?]*\bpar (?:mois|an|jour|semaine|heure|acte|patient)\b"
             r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
             r"|\bhow much\b|\b(?:what|which) (?:amount|budget|fine|price|fee|salary)\b"
@@ -213,9 +213,13 @@ _OFFICE = re.compile(
     r"(?:generale? )?(?:de |du |des |d'|charge)"
 )
 # "Quelle équipe a été retenue ?": the answer names a team or a place (capitalised words).
+_SELECTABLE = r"(?:equipe|structure|etablissement|candidat|candidature|caisse|site|territoire)s?"
 _ASKS_SELECTED = re.compile(
-    r"\bquel(?:le)?s? (?:equipe|structure|etablissement|candidat|candidature)s?\b.*"
+    rf"\bquel(?:le)?s? {_SELECTABLE}\b.*"
     r"\b(?:a|ont)(?:-t-(?:il|elle|ils|elles))? (?:\w+ )?(?:ete )?"
+    r"(?:retenu|selectionne|choisi|designe)e?s?\b"
+    # "Quelles sont les caisses départementales retenues ?"
+    rf"|\bquel(?:le)?s? sont (?:les )?{_SELECTABLE}\b[^?]*\b"
     r"(?:retenu|selectionne|choisi|designe)e?s?\b"
 )
 _NAMED_PLACE = re.compile(
