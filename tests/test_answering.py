@@ -405,6 +405,19 @@ def test_a_question_asking_several_things_may_have_its_figure_after_the_lead() -
     assert not asked_kind_unstated(one, [count, lead])
 
 
+def test_a_quoted_name_alone_only_answers_which_one_or_whether_it_exists() -> None:
+    title = "« Suivi, prescriptions et orientation de patients atteints de la maladie d'Alzheimer »"
+    content = "Dans le protocole Alzheimer, quels médicaments l'infirmière peut-elle prescrire ?"
+    assert asked_kind_unstated(content, [title])
+    assert not asked_kind_unstated(
+        "Existe-t-il un protocole pour la maladie d'Alzheimer ?", [title]
+    )
+    assert not asked_kind_unstated("Quels protocoles concernent la maladie d'Alzheimer ?", [title])
+    # A sentence that says something of it is no bare name.
+    said = "L'infirmière suit les patients atteints de la maladie d'Alzheimer et prescrit."
+    assert not asked_kind_unstated(content, [said])
+
+
 def test_the_scene_set_before_a_question_weighs_as_context() -> None:
     query = weighted_query("Directrice d'un foyer ici. Quelle instance des usagers informer ?")
     assert query["instanc"] == 1.0 and query["usager"] == 1.0

@@ -341,7 +341,27 @@ def asked_kind_unstated(
     """
     several = several or question.count("?") > 1
     stated = answer_sentences if several else answer_sentences[:1]
+    if not several and answer_sentences and _only_a_title(question, answer_sentences[0]):
+        return True
     return answer_type_missing(question, " ".join(stated))
+
+
+# A quoted name alone: « Réalisation de sutures de plaies simples par un infirmier… ».
+_QUOTED_NAME = re.compile(r"^\s*«[^»]+»\s*$")
+# Questions a name answers: whether something exists, which one, what it is called.
+_ASKS_A_NAME = re.compile(
+    r"\b(?:existe|y a-t-il|y-a-t-il|ya t il|quels? (?:sont les )?(?:protocoles?|ami|appels?)|"
+    r"lesquel\w*|lequel|laquelle|nom|intitule|titre|s'appelle|does|is there|are there|which)\b"
+)
+
+
+def _only_a_title(question: str, lead: str) -> bool:
+    """The lead is only a quoted name (a protocol's title in a list), and the question asks more.
+
+    « Quels médicaments l'infirmière peut-elle prescrire dans le protocole Alzheimer ? » is not
+    answered by the protocol's title; « Existe-t-il un protocole pour les sutures ? » is.
+    """
+    return bool(_QUOTED_NAME.match(lead)) and not _ASKS_A_NAME.search(fold_for_matching(question))
 
 
 def counting_sentence(question: str, sentences: Sequence[str]) -> int:
