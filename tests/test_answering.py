@@ -381,6 +381,7 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         # Which ones were selected: named, not counted.
         ("Quelles sont les caisses départementales retenues ?", "Quatre caisses de MSA.", True),
         ("Quelles sont les caisses retenues ?", "La caisse d'Armorique est retenue.", False),
+        ("Quelles sont les quatre caisses de MSA retenues ?", "Quatre caisses de MSA.", True),
     ],
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:

@@ -218,8 +218,8 @@ _ASKS_SELECTED = re.compile(
     rf"\bquel(?:le)?s? {_SELECTABLE}\b.*"
     r"\b(?:a|ont)(?:-t-(?:il|elle|ils|elles))? (?:\w+ )?(?:ete )?"
     r"(?:retenu|selectionne|choisi|designe)e?s?\b"
-    # "Quelles sont les caisses départementales retenues ?"
-    rf"|\bquel(?:le)?s? sont (?:les )?{_SELECTABLE}\b[^?]*\b"
+    # "Quelles sont les (quatre) caisses départementales retenues ?"
+    rf"|\bquel(?:le)?s? sont (?:les )?(?:\w+ )?{_SELECTABLE}\b[^?]*\b"
     r"(?:retenu|selectionne|choisi|designe)e?s?\b"
 )
 _NAMED_PLACE = re.compile(
