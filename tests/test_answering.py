@@ -382,6 +382,17 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("Quelles sont les caisses départementales retenues ?", "Quatre caisses de MSA.", True),
         ("Quelles sont les caisses retenues ?", "La caisse d'Armorique est retenue.", False),
         ("Quelles sont les quatre caisses de MSA retenues ?", "Quatre caisses de MSA.", True),
+        # What a report found: a text that only orders the report does not say.
+        (
+            "Quelles sont les conclusions du rapport remis au Parlement ?",
+            "Le Gouvernement remet au Parlement un rapport dans un délai de six mois.",
+            True,
+        ),
+        (
+            "Qu'a conclu l'évaluation des expérimentations ?",
+            "Conclusion de l'évaluation : faisabilité, en toute sécurité.",
+            False,
+        ),
     ],
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:

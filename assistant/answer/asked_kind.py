@@ -192,6 +192,18 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"\bsanctions? (?:penales?|financieres?)\b|\bquelle peine\b|\bquelle amende\b"),
         re.compile(r"\bamendes?\b|\bemprisonnement\b|\bpeines? d|\d\s*(?:€|euros?)"),
     ),
+    # What a report or an evaluation found: a text that only orders it (« le Gouvernement remet
+    # au Parlement un rapport ») does not say.
+    (
+        re.compile(
+            r"\bconclusions?\b|\bconclu(?:t|ait|aient|ent)?\b"
+            r"|\bresultats? (?:du |de l'|de la |des )(?:rapport|evaluation|experimentation)"
+        ),
+        re.compile(
+            r"\b(?:conclu|resultat|montr|constat|recommand|preconis|revel|faisabilit|efficac)\w*"
+            r"|\bmis(?:e|es)? en evidence\b|\bmet en evidence\b"
+        ),
+    ),
     (re.compile(r"\ba quelle frequence\b|\bcombien de fois\b"), re.compile(_FREQUENCY)),
     (re.compile(r"combien d'heures"), re.compile(rf"(?:\d+\s*h|{_NUMBER_WORDS}\s+heure)")),
     (re.compile(r"\bcombien de\b|\bhow many\b"), re.compile(rf"\d|{_NUMBER_WORDS}")),
