@@ -15,8 +15,8 @@ from assistant.answer.answering import (
 )
 from assistant.answer.asked_kind import (
     answer_type_missing,
+    answering_sentence,
     asked_kind_unstated,
-    counting_sentence,
     expected_kind_bonus,
 )
 from assistant.answer.extractive import (
@@ -438,23 +438,27 @@ def test_the_scene_set_before_a_question_weighs_as_context() -> None:
     assert weighted_query("Quelle instance informer ? Merci.")["merc"] == 1.0
 
 
-def test_the_sentence_counting_what_is_asked_leads() -> None:
+def test_the_sentence_stating_the_quantity_asked_leads() -> None:
     question = "Quand le ministère a lancé 4 AMI, combien de protocoles étaient autorisés ?"
     sentences = [
         "Le ministère publie 4 nouveaux appels à manifestation d'intérêt (AMI).",
         "Cela porte à près de 60 le nombre de protocoles autorisés.",
     ]
-    assert counting_sentence(question, sentences) == 1
+    assert answering_sentence(question, sentences) == 1
     # The best sentence stays first when it counts them, when none does, or when the
     # question asks no count or asks which ones too.
-    assert counting_sentence(question, sentences[::-1]) == 0
-    assert counting_sentence(question, sentences[:1]) == 0
-    assert counting_sentence("Qui autorise les protocoles ?", sentences) == 0
-    assert counting_sentence("Combien de protocoles, et lesquels ?", sentences) == 0
+    assert answering_sentence(question, sentences[::-1]) == 0
+    assert answering_sentence(question, sentences[:1]) == 0
+    assert answering_sentence("Qui autorise les protocoles ?", sentences) == 0
+    assert answering_sentence("Combien de protocoles, et lesquels ?", sentences) == 0
     extract_ = Extract([Sentence(0, i, text, frozenset()) for i, text in enumerate(sentences)], 0.5)
-    led = extract_.led_by(counting_sentence(question, sentences))
+    led = extract_.led_by(answering_sentence(question, sentences))
     assert [s.text for s in led.sentences] == sentences[::-1] and led.coverage == 0.5
     assert extract_.led_by(0) is extract_
+    # A length of time asked: the sentence that states one.
+    length = "Ce protocole est autorisé pour combien de temps ?"
+    said = ["Le protocole est autorisé au niveau national.", "Il l'est sans limite de durée."]
+    assert answering_sentence(length, said) == 1
 
 
 def test_a_sentence_counting_what_is_asked_gets_the_kind_bonus() -> None:

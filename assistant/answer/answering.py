@@ -14,8 +14,8 @@ import numpy as np
 from assistant.answer import prompts
 from assistant.answer.answerability import missing_entities, unheld_articles
 from assistant.answer.asked_kind import (
+    answering_sentence,
     asked_kind_unstated,
-    counting_sentence,
     expected_kind_bonus,
 )
 from assistant.answer.authority import divergence_notes
@@ -243,7 +243,7 @@ class Assistant:
         )
         if not parts and question.count("?") <= 1:
             # « Combien de protocoles… ? »: a chosen sentence that counts them answers first.
-            chosen = chosen.led_by(counting_sentence(question, [s.text for s in chosen.sentences]))
+            chosen = chosen.led_by(answering_sentence(question, [s.text for s in chosen.sentences]))
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if english else ""
         if self._should_refuse(question, hits, chosen, english=english, several=bool(parts)):

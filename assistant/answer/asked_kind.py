@@ -17,7 +17,12 @@ from assistant.text.dates import FOLDED_MONTHS_PATTERN, FRENCH_MONTHS
 from assistant.text.english import ENGLISH_TERMS
 from assistant.text.normalize import fold_accents, fold_for_matching
 
-__all__ = ["answer_type_missing", "asked_kind_unstated", "counting_sentence", "expected_kind_bonus"]
+__all__ = [
+    "answer_type_missing",
+    "asked_kind_unstated",
+    "answering_sentence",
+    "expected_kind_bonus",
+]
 
 _NUMBER_WORDS = (
     r"\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cent)\b"
@@ -64,6 +69,9 @@ _UNLIMITED = (
     r"\bsans (?:limit\w*|limite|condition) de (?:duree|temps)\b|\bsans limite dans le temps\b"
     r"|\ba titre (?:permanent|definitif)\b|\bduree (?:indeterminee|illimitee)\b"
 )
+# A length of time asked (« combien de temps », « quelle durée »), and what states one.
+_ASKS_LENGTH = re.compile(r"\bquelle duree\b|\bcombien de temps\b|\bhow long\b")
+_LENGTH = re.compile(rf"{_DURATION}|{_UNLIMITED}")
 # A region or overseas territory, hyphens or spaces between its words, or the whole country.
 _REGION = (
     r"\b(?:"
@@ -138,11 +146,8 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
             rf"{_DURATION}|{_UNLIMITED}|\bsans delai\b|\bimmediatement\b|\bmeilleurs delais\b"
         ),
     ),
-    (
-        re.compile(r"\bquelle duree\b|\bcombien de temps\b|\bhow long\b"),
-        # A length: "sans limite de durée" gives one, "immédiatement" does not.
-        re.compile(rf"{_DURATION}|{_UNLIMITED}"),
-    ),
+    # A length: "sans limite de durée" gives one, "immédiatement" does not.
+    (_ASKS_LENGTH, _LENGTH),
     (
         re.compile(r"\b(?:adresse (?:electronique|e-?mail|mail)|courriel|e-?mail address)\b"),
         re.compile(r"[\w.-]+@[\w-]+\.\w+"),
@@ -376,20 +381,23 @@ def _only_a_title(question: str, lead: str) -> bool:
     return bool(_QUOTED_NAME.match(lead)) and not _ASKS_A_NAME.search(fold_for_matching(question))
 
 
-def counting_sentence(question: str, sentences: Sequence[str]) -> int:
-    """Which sentence should lead the answer to « combien de X ? »: the first that counts X.
+def answering_sentence(question: str, sentences: Sequence[str]) -> int:
+    """Which sentence leads: the first stating the quantity asked, when the best one does not.
 
-    0 (the best sentence stays first) when the question asks no count, asks which ones too
-    (« combien d'indicateurs, et lesquels ? »), or when no sentence counts what it asks.
+    For a count (« combien de protocoles ? »: a sentence that counts protocols) and a length of
+    time (« pour combien de temps ? »: « sans limite de durée », « un mois »), which the best
+    sentence on the right subject often leaves out. 0 (the best sentence stays first) for
+    other questions, for « combien d'indicateurs, et lesquels ? », or when none states it.
     """
     asked = fold_for_matching(question)
     counted = _counted_noun(asked)
-    if not counted or _ASKS_WHICH.search(asked):
+    if counted and not _ASKS_WHICH.search(asked):
+        states = [_counts(counted, fold_accents(text)) for text in sentences]
+    elif _ASKS_LENGTH.search(asked):
+        states = [bool(_LENGTH.search(fold_for_matching(text))) for text in sentences]
+    else:
         return 0
-    return next(
-        (i for i, sentence in enumerate(sentences) if _counts(counted, fold_accents(sentence))),
-        0,
-    )
+    return states.index(True) if any(states) else 0
 
 
 def _counted_noun(asked: str) -> str | None:
