@@ -382,6 +382,13 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("Quelles sont les caisses départementales retenues ?", "Quatre caisses de MSA.", True),
         ("Quelles sont les caisses retenues ?", "La caisse d'Armorique est retenue.", False),
         ("Quelles sont les quatre caisses de MSA retenues ?", "Quatre caisses de MSA.", True),
+        # Who sits on a body: its members, not what it does.
+        (
+            "Qui siégeait au collège des financeurs ?",
+            "Le directeur général autorise après avis du collège des financeurs.",
+            True,
+        ),
+        ("Qui siège au CNCI ?", "Il est composé des membres suivants : le ministre…", False),
         # What a report found: a text that only orders the report does not say.
         (
             "Quelles sont les conclusions du rapport remis au Parlement ?",

@@ -197,6 +197,14 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"\bsanctions? (?:penales?|financieres?)\b|\bquelle peine\b|\bquelle amende\b"),
         re.compile(r"\bamendes?\b|\bemprisonnement\b|\bpeines? d|\d\s*(?:€|euros?)"),
     ),
+    # Who sits on a body: its members (« composé de », « représentant de… »), not what it does.
+    (
+        re.compile(
+            r"\bqui (?:siege|siegeait|siegent|siegeaient|compos\w*)\b|\bquels membres\b"
+            r"|\bcomposition (?:du|de la|de l')\b|\bwho sits\b"
+        ),
+        re.compile(r"\b(?:compos|membre|represent|president|siege)\w*"),
+    ),
     # What a report or an evaluation found: a text that only orders it (« le Gouvernement remet
     # au Parlement un rapport ») does not say.
     (
