@@ -382,6 +382,9 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("Quelles sont les caisses départementales retenues ?", "Quatre caisses de MSA.", True),
         ("Quelles sont les caisses retenues ?", "La caisse d'Armorique est retenue.", False),
         ("Quelles sont les quatre caisses de MSA retenues ?", "Quatre caisses de MSA.", True),
+        # « How much time » asks a length of time, not an amount.
+        ("How much time did they have to reply?", "They replied within one month.", True),
+        ("How much time did they have to reply?", "Un délai qui ne peut excéder un mois.", False),
         # Who sits on a body: its members, not what it does.
         (
             "Qui siégeait au collège des financeurs ?",

@@ -70,7 +70,7 @@ _UNLIMITED = (
     r"|\ba titre (?:permanent|definitif)\b|\bduree (?:indeterminee|illimitee)\b"
 )
 # A length of time asked (« combien de temps », « quelle durée »), and what states one.
-_ASKS_LENGTH = re.compile(r"\bquelle duree\b|\bcombien de temps\b|\bhow long\b")
+_ASKS_LENGTH = re.compile(r"\bquelle duree\b|\bcombien de temps\b|\bhow long\b|\bhow much time\b")
 _LENGTH = re.compile(rf"{_DURATION}|{_UNLIMITED}")
 # A region or overseas territory, hyphens or spaces between its words, or the whole country.
 _REGION = (
@@ -165,7 +165,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
             r"|\b(?:touche|gagne|percoi|remunere|indemnise)\w*\b[^?]*\bcombien\b(?! de | d')"
             r"|\bcombien (?!de |d')[^?]*\bpar (?:mois|an|jour|semaine|heure|acte|patient)\b"
             r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
-            r"|\bhow much\b|\b(?:what|which) (?:amount|budget|fine|price|fee|salary)\b"
+            r"|\bhow much\b(?! time\b)|\b(?:what|which) (?:amount|budget|fine|price|fee|salary)\b"
         ),
         re.compile(r"\d[\d .,]*\s?(?:(?:millions?|milliards?) (?:d.)?)?(?:€|euros?)"),
     ),
