@@ -35,6 +35,9 @@ from assistant.answer.answerability import (
             "How many experiments did the French arrêté of 13 December 2004 allow?",
             ["2004", "decembre"],
         ),
+        # An acronym in the English plural is the acronym; a degree is who asks.
+        ("Which decree covers protocols in MSPs and CPTS?", []),
+        ("I'm a PhD student: how many experiments were there in 2004?", ["2004"]),
     ],
 )
 def test_question_entities(question: str, entities: list[str]) -> None:

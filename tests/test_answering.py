@@ -382,6 +382,18 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ("Quelles sont les caisses départementales retenues ?", "Quatre caisses de MSA.", True),
         ("Quelles sont les caisses retenues ?", "La caisse d'Armorique est retenue.", False),
         ("Quelles sont les quatre caisses de MSA retenues ?", "Quatre caisses de MSA.", True),
+        # « when » opening a clause is no question of date; « maximum time » asks a length.
+        (
+            "When an ARS director intended to end a protocol, what was the maximum time given?",
+            "Le directeur général informe les professionnels concernés.",
+            True,
+        ),
+        (
+            "When an ARS director intended to end a protocol, what was the maximum time given?",
+            "Un délai qui ne peut excéder un mois.",
+            False,
+        ),
+        ("How much notice did one have to give?", "Deux mois avant le retrait.", False),
         # « How much time » asks a length of time, not an amount.
         ("How much time did they have to reply?", "They replied within one month.", True),
         ("How much time did they have to reply?", "Un délai qui ne peut excéder un mois.", False),
@@ -469,6 +481,14 @@ def test_the_sentence_stating_the_quantity_asked_leads() -> None:
     length = "Ce protocole est autorisé pour combien de temps ?"
     said = ["Le protocole est autorisé au niveau national.", "Il l'est sans limite de durée."]
     assert answering_sentence(length, said) == 1
+
+
+def test_an_english_question_gives_the_same_kind_bonus() -> None:
+    length = expected_kind_bonus("For how long did professionals have to monitor it?")
+    actor = expected_kind_bonus("Who chairs the national committee?")
+    assert length is not None and actor is not None
+    assert length("Pendant une durée de douze mois.") > 0 == length("Le suivi est annuel.")
+    assert actor("Le directeur général de l'offre de soins préside.") > 0
 
 
 def test_a_sentence_counting_what_is_asked_gets_the_kind_bonus() -> None:

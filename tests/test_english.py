@@ -15,7 +15,7 @@ from assistant import Assistant, build_assistant
 from assistant.answer import prompts
 from assistant.config import Settings
 from assistant.index.store import ChromaStore
-from assistant.text.english import french_terms, looks_english
+from assistant.text.english import asks_several_things, french_terms, looks_english
 from assistant.text.normalize import tokenize_fr
 from ingest.indexing import Ingestor
 from tests.fakes import HashingEmbedder
@@ -149,3 +149,17 @@ def test_an_english_questions_french_terms_add_to_its_evidence(assistant: Assist
     answer = assistant.ask(question)
     assert not answer.refused
     assert answer.notice.startswith(prompts.ENGLISH_NOTICE)
+
+
+@pytest.mark.parametrize(
+    ("question", "several"),
+    [
+        ("When was the AMI published, and what was the closing date?", True),
+        ("How long does it last? How many funds take part?", True),
+        ("Who chairs the CNCI and who sits on it?", True),
+        ("How many nurses and doctors took part?", False),
+        ("When the ARS intends to end a protocol, who is informed?", False),
+    ],
+)
+def test_an_english_question_asking_several_things(question: str, several: bool) -> None:
+    assert asks_several_things(question) is several

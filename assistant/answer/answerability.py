@@ -61,8 +61,8 @@ _GENERIC = frozenset(
         # Kinds of structure and of professional: categories the texts speak of in general.
         "msp", "cpts", "cds", "esp", "esms", "ght", "ehpad", "chu", "ssiad", "ide", "idel", "ipa",
         "mco", "ssr", "smr", "had", "usld", "urps",
-        # Schools: where a student asking is trained (« Étudiante en IFSI, … »).
-        "ifsi", "ifmk",
+        # Schools and degrees: what a student asking studies (« Étudiante en IFSI, … »).
+        "ifsi", "ifmk", "phd",
         # The regime before 2019, as a user names the protocols of that time ("un vieux
         # protocole HPST"): the texts speak of protocols authorised before the reform.
         "hpst",
@@ -112,6 +112,9 @@ def question_entities(question: str) -> list[str]:
         name = word.split("'")[-1]
         # An English question dates in English: « December » is « décembre » in the texts.
         name = fold_for_matching(ENGLISH_MONTHS.get(name, name))
+        # An acronym in the English plural (« MSPs ») is the acronym.
+        if re.fullmatch(r"[A-Z]{2,}s", match.group(1)):
+            name = name[:-1]
         if len(name) < 3 or name in _GENERIC or name in region_words:
             continue
         found.append(name)

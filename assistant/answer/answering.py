@@ -36,7 +36,7 @@ from assistant.index.units import UnitVectorsFile
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
 from assistant.schema import Answer, Citation, Generator, Hit, Message, is_historical
 from assistant.text.dates import long_french_date
-from assistant.text.english import french_terms, looks_english
+from assistant.text.english import asks_several_things, french_terms, looks_english
 from assistant.text.normalize import (
     CITATION_MARKER,
     fold_accents,
@@ -241,12 +241,14 @@ class Assistant:
             keep_share=self.keep_share,
             parts=() if english else parts,
         )
-        if not parts and question.count("?") <= 1:
+        # An English compound question has no French parts, but asks several things too.
+        several = bool(parts) or (english and asks_several_things(question))
+        if not several and question.count("?") <= 1:
             # « Combien de protocoles… ? »: a chosen sentence that counts them answers first.
             chosen = chosen.led_by(answering_sentence(question, [s.text for s in chosen.sentences]))
         timings = {"retrieval_s": retrieved - started}
         language_notice = prompts.ENGLISH_NOTICE if english else ""
-        if self._should_refuse(question, hits, chosen, english=english, several=bool(parts)):
+        if self._should_refuse(question, hits, chosen, english=english, several=several):
             timings["total_s"] = time.perf_counter() - started
             refusal = Answer(
                 question,

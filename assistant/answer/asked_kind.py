@@ -70,7 +70,10 @@ _UNLIMITED = (
     r"|\ba titre (?:permanent|definitif)\b|\bduree (?:indeterminee|illimitee)\b"
 )
 # A length of time asked (« combien de temps », « quelle durée »), and what states one.
-_ASKS_LENGTH = re.compile(r"\bquelle duree\b|\bcombien de temps\b|\bhow long\b|\bhow much time\b")
+_ASKS_LENGTH = re.compile(
+    r"\bquelle duree\b|\bcombien de temps\b|\bhow long\b|\bhow much (?:time|notice)\b"
+    r"|\b(?:maximum|minimum) (?:time|period|length)\b"
+)
 _LENGTH = re.compile(rf"{_DURATION}|{_UNLIMITED}")
 # A region or overseas territory, hyphens or spaces between its words, or the whole country.
 _REGION = (
@@ -134,7 +137,10 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
             rf"\bquand\b(?!.*\bquand\b).*\b{_EVENT}|\b{_EVENT}.*\bquand ?\?$"
             # "De quand date l'arrêté ?", "ça date de quand ?": a day or a year.
             r"|\bde quand date\b|\bdate de quand\b"
-            r"|\bwhen\b.*\b(?:published|signed|adopted|enacted|come into force|came into force|"
+            # « When was it published? », not « When the ARS intended to end a protocol, … ».
+            r"|\bwhen (?:was|were|is|are|did|does|do|will|would|has|have|had)\b.*"
+            r"\b(?:published|signed|adopted|enacted|"
+            r"come into force|came into force|"
             r"end|expire|launched)\b"
         ),
         re.compile(rf"{_DAY_DATE}|\b(?:19|20)\d{{2}}\b|{_RELATIVE_DATE}"),
@@ -165,7 +171,8 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
             r"|\b(?:touche|gagne|percoi|remunere|indemnise)\w*\b[^?]*\bcombien\b(?! de | d')"
             r"|\bcombien (?!de |d')[^?]*\bpar (?:mois|an|jour|semaine|heure|acte|patient)\b"
             r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
-            r"|\bhow much\b(?! time\b)|\b(?:what|which) (?:amount|budget|fine|price|fee|salary)\b"
+            r"|\bhow much\b(?! time\b| notice\b)"
+            r"|\b(?:what|which) (?:amount|budget|fine|price|fee|salary)\b"
         ),
         re.compile(r"\d[\d .,]*\s?(?:(?:millions?|milliards?) (?:d.)?)?(?:€|euros?)"),
     ),
@@ -261,7 +268,9 @@ _DATE = rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN}) \d{{4}}|\d{{2}}/\d{{2}}/
 # duration, an actor, a place. Such sentences get a bonus when the answer is composed.
 _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
-        re.compile(r"\bquel(?:le)?s? (?:decret|loi|arrete|texte)"),
+        re.compile(
+            r"\bquel(?:le)?s? (?:decret|loi|arrete|texte)|\bwhich (?:decree|law|order|text)"
+        ),
         re.compile(rf"(?:decret|loi|arrete)\s+(?:n°\s*)?\d{{2,4}}-\d+|{_DATE}"),
     ),
     (
@@ -269,7 +278,11 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(rf"{_DATE}|\b(?:19|20)\d{{2}}\b"),
     ),
     (
-        re.compile(r"\b(?:quel delai|dans quel delai|combien de temps|duree)"),
+        re.compile(
+            r"\b(?:quel delai|dans quel delai|combien de temps|duree)"
+            r"|\bhow long\b|\bhow much (?:time|notice)\b|\b(?:maximum|minimum) (?:time|period)\b"
+            r"|\bwithin what (?:time|period)\b|\bdeadline\b"
+        ),
         re.compile(
             rf"\b(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|mois|ans|semaines?)|\bsans delai\b"
             r"|\bimmediatement\b"
@@ -279,6 +292,7 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(
             r"^(?:et )?qui\b|\bpar qui\b|\bquel(?:le)? (?:instance|autorite|organisme)|"
             r"\bqui (?:doit|peut|valide|autorise|decide|declare|recoit|siege|selectionn)"
+            r"|^(?:\W*)who\b|\bwhich (?:body|authority|committee|agency)\b"
         ),
         re.compile(
             r"\b(?:directeur|directrice|agence regionale|ars|comite|cnci|haute autorite|has|"

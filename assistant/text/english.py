@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ENGLISH_TERMS", "french_terms", "looks_english"]
+__all__ = ["ENGLISH_TERMS", "asks_several_things", "french_terms", "looks_english"]
 
 _ENGLISH_WORDS = frozenset(
     {
@@ -46,6 +46,20 @@ def looks_english(question: str) -> bool:
     english = sum(w in _ENGLISH_WORDS for w in words)
     french = sum(w in _FRENCH_WORDS for w in words)
     return english >= 2 and english > french
+
+
+# Where an English question asks its next question: « …published, and what was the closing
+# date? », « How long does it last? How many funds take part? ».
+_NEXT_QUESTION = re.compile(
+    r"\?\s+\S|,?\s+and\s+(?:what|how|when|who|whom|which|where|why|is|are|does|do|did|can|"
+    r"could|must|should)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_several_things(question: str) -> bool:
+    """Whether an English question asks more than one thing (each may be answered apart)."""
+    return _NEXT_QUESTION.search(question.strip()) is not None
 
 
 # English term (lower case, several words before the words they contain) → the texts' terms.
