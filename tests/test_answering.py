@@ -411,6 +411,11 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
             True,
         ),
         (
+            "What did the evaluation report on the experiment conclude?",
+            "Le Gouvernement présente au Parlement un rapport d'évaluation.",
+            True,
+        ),
+        (
             "Qu'a conclu l'évaluation des expérimentations ?",
             "Conclusion de l'évaluation : faisabilité, en toute sécurité.",
             False,

@@ -218,6 +218,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(
             r"\bconclusions?\b|\bconclu(?:t|ait|aient|ent)?\b"
             r"|\bresultats? (?:du |de l'|de la |des )(?:rapport|evaluation|experimentation)"
+            r"|\bconclud(?:e|ed)\b|\b(?:conclusions|findings|results) of\b"
         ),
         re.compile(
             r"\b(?:conclu|resultat|montr|constat|recommand|preconis|revel|faisabilit|efficac)\w*"
