@@ -465,6 +465,15 @@ def test_the_scene_set_before_a_question_weighs_as_context() -> None:
     assert weighted_query("Quelle instance informer ? Merci.")["merc"] == 1.0
 
 
+def test_a_noun_before_the_counted_one_makes_it_no_count() -> None:
+    nurses = "Combien d'infirmières participaient ?"
+    assert answer_type_missing(nurses, "Puis 3 consultations infirmières de suivi.")
+    assert not answer_type_missing(nurses, "Trois nouvelles infirmières participaient.")
+    # In English the counted noun is the last of the field's terms after « how many ».
+    protocols = "Roughly how many cooperation protocols had been authorised by then?"
+    assert not answer_type_missing(protocols, "Portant à près de 60 le nombre de protocoles.")
+
+
 def test_the_sentence_stating_the_quantity_asked_leads() -> None:
     question = "Quand le ministère a lancé 4 AMI, combien de protocoles étaient autorisés ?"
     sentences = [

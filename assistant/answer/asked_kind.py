@@ -49,6 +49,18 @@ _QUANTITY_WORDS = frozenset(
     }
 )  # fmt: skip
 # Units after a number: it measures a time, an amount or a share, it counts no noun.
+# Words that may stand right before what is counted: articles and the adjectives French puts
+# before a noun (« 4 nouveaux appels »). Another noun there makes the counted word its adjective
+# (« 3 consultations infirmières » counts consultations, not nurses).
+_BEFORE_A_NOUN = frozenset(
+    {
+        "le", "la", "les", "l", "nouveau", "nouveaux", "nouvelle", "nouvelles", "premier",
+        "premiers", "premiere", "premieres", "dernier", "derniers", "derniere", "dernieres",
+        "autre", "autres", "grand", "grands", "grande", "grandes", "petit", "petits", "petite",
+        "petites", "seul", "seuls", "seule", "seules", "meme", "memes", "jeune", "jeunes",
+        "principaux", "principales", "differents", "differentes", "futurs", "futures", "vrais",
+    }
+)  # fmt: skip
 _UNITS = frozenset(
     {
         "jour", "jours", "semaine", "semaines", "mois", "an", "ans", "annee", "annees", "heure",
@@ -58,7 +70,7 @@ _UNITS = frozenset(
     | {fold_accents(month) for month in FRENCH_MONTHS}
 )  # fmt: skip
 _ASKS_WHICH = re.compile(r"\blesquel(?:le)?s\b")
-_COUNTED_ENGLISH = re.compile(r"\bhow many (\w{4,})")
+_COUNTED_ENGLISH = re.compile(r"\bhow many (\w{4,}(?:\s+\w+){0,2})")
 _COUNTED_NOUN = re.compile(r"\bcombien d(?:e |')(?!temps\b)(\w{4,})")
 _DAY_DATE = (
     rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN})(?: \d{{4}})?|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
@@ -431,7 +443,11 @@ def _counted_noun(asked: str) -> str | None:
     english = _COUNTED_ENGLISH.search(asked)
     if english is None:
         return None
-    noun = english.group(1)
+    # « how many cooperation protocols had… »: the last of the field's terms is the noun counted,
+    # the words before it qualify it.
+    words = english.group(1).split()
+    known = [word for word in words if word in ENGLISH_TERMS]
+    noun = known[-1] if known else words[0]
     terms = ENGLISH_TERMS.get(noun, noun).split()
     return fold_accents(terms[0]).lower() if len(terms) == 1 else None
 
@@ -451,11 +467,18 @@ def _counts(noun: str, answer: str) -> bool:
     # A lookahead: every number is tried, not only those after the end of an earlier match.
     pattern = rf"(?=(?:{number}|{_COUNT_WORDS})\s+\W*((?:[\w']+\W+){{0,4}}?)(?:{counted_noun}))"
     for match in re.finditer(pattern, answer):
-        words = re.findall(r"[\w]+", match.group(1))
+        words = [w.lower() for w in re.findall(r"[\w]+", match.group(1))]
         if words and words[0] in _UNITS:
             continue
-        pairs = itertools.pairwise([*words, ""])
+        pairs = list(itertools.pairwise([*words, ""]))
         counted = [word for word, after in pairs if after in {"de", "d", "des"}]
-        if all(word in _QUANTITY_WORDS for word in counted):
+        between = [
+            word
+            for word, after in pairs
+            if word not in {"de", "d", "des"} and after not in {"de", "d", "des"}
+        ]
+        if all(word in _QUANTITY_WORDS for word in counted) and all(
+            word in _BEFORE_A_NOUN or word in _QUANTITY_WORDS for word in between
+        ):
             return True
     return False
