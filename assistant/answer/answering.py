@@ -242,8 +242,10 @@ class Assistant:
             parts=() if english else parts,
         )
         # An English compound question has no French parts, but asks several things too.
-        several = bool(parts) or (english and asks_several_things(question))
-        if not several and question.count("?") <= 1:
+        several = (
+            bool(parts) or question.count("?") > 1 or (english and asks_several_things(question))
+        )
+        if not several:
             # « Combien de protocoles… ? »: a chosen sentence that counts them answers first.
             chosen = chosen.led_by(answering_sentence(question, [s.text for s in chosen.sentences]))
         timings = {"retrieval_s": retrieved - started}

@@ -48,7 +48,6 @@ _QUANTITY_WORDS = frozenset(
         "milliers", "plus", "moins", "pres", "environ",
     }
 )  # fmt: skip
-# Units after a number: it measures a time, an amount or a share, it counts no noun.
 # Words that may stand right before what is counted: articles and the adjectives French puts
 # before a noun (« 4 nouveaux appels »). Another noun there makes the counted word its adjective
 # (« 3 consultations infirmières » counts consultations, not nurses).
@@ -61,6 +60,9 @@ _BEFORE_A_NOUN = frozenset(
         "principaux", "principales", "differents", "differentes", "futurs", "futures", "vrais",
     }
 )  # fmt: skip
+# « de » between two words: the first one measures or sorts the second (« le nombre de … »).
+_OF = frozenset({"de", "d", "des"})
+# Units after a number: it measures a time, an amount or a share, it counts no noun.
 _UNITS = frozenset(
     {
         "jour", "jours", "semaine", "semaines", "mois", "an", "ans", "annee", "annees", "heure",
@@ -81,10 +83,13 @@ _UNLIMITED = (
     r"\bsans (?:limit\w*|limite|condition) de (?:duree|temps)\b|\bsans limite dans le temps\b"
     r"|\ba titre (?:permanent|definitif)\b|\bduree (?:indeterminee|illimitee)\b"
 )
+# A length of time asked in English (the answer type and the sentence bonus alike).
+_ENGLISH_LENGTH = (
+    r"\bhow long\b|\bhow much (?:time|notice)\b|\b(?:maximum|minimum) (?:time|period)\b"
+)
 # A length of time asked (« combien de temps », « quelle durée »), and what states one.
 _ASKS_LENGTH = re.compile(
-    r"\bquelle duree\b|\bcombien de temps\b|\bhow long\b|\bhow much (?:time|notice)\b"
-    r"|\b(?:maximum|minimum) (?:time|period|length)\b"
+    rf"\bquelle duree\b|\bcombien de temps\b|{_ENGLISH_LENGTH}|\b(?:maximum|minimum) length\b"
 )
 _LENGTH = re.compile(rf"{_DURATION}|{_UNLIMITED}")
 # A region or overseas territory, hyphens or spaces between its words, or the whole country.
@@ -292,8 +297,7 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
     (
         re.compile(
-            r"\b(?:quel delai|dans quel delai|combien de temps|duree)"
-            r"|\bhow long\b|\bhow much (?:time|notice)\b|\b(?:maximum|minimum) (?:time|period)\b"
+            rf"\b(?:quel delai|dans quel delai|combien de temps|duree)|{_ENGLISH_LENGTH}"
             r"|\bwithin what (?:time|period)\b|\bdeadline\b"
         ),
         re.compile(
@@ -471,12 +475,8 @@ def _counts(noun: str, answer: str) -> bool:
         if words and words[0] in _UNITS:
             continue
         pairs = list(itertools.pairwise([*words, ""]))
-        counted = [word for word, after in pairs if after in {"de", "d", "des"}]
-        between = [
-            word
-            for word, after in pairs
-            if word not in {"de", "d", "des"} and after not in {"de", "d", "des"}
-        ]
+        counted = [word for word, after in pairs if after in _OF]
+        between = [word for word, after in pairs if word not in _OF and after not in _OF]
         if all(word in _QUANTITY_WORDS for word in counted) and all(
             word in _BEFORE_A_NOUN or word in _QUANTITY_WORDS for word in between
         ):
