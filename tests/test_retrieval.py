@@ -479,6 +479,36 @@ def test_a_passage_that_opens_on_a_list_item_gets_the_list_introduction(tmp_path
     assert all(h.chunk.text == chunks[0].text for h in hits if h.chunk.chunk_index == 0)
 
 
+def test_a_passage_that_ends_in_a_list_gets_the_items_of_the_next_passages(tmp_path: Path) -> None:
+    """A list cut between passages: the passage with its introduction is quoted with the items."""
+    items = [
+        f"{n}° L'indicateur numéro {n} de suivi du protocole, calculé chaque année par l'équipe ;"
+        for n in range(1, 9)
+    ]
+    body = (
+        "Arrêté de test sur le suivi\n\nArticle 1\n[COMPLET]\n\n"
+        "Le responsable transmet chaque année à l'agence régionale de santé les indicateurs.\n\n"
+        "Ces indicateurs de suivi portent sur :\n\n" + "\n\n".join(items) + "\n\n"
+        "Article 2\n\nLe présent arrêté sera publié au Journal officiel.\n"
+    )
+    doc = replace(CODE, doc_id="arrete-test-suivi", title="Arrêté de test sur le suivi", body=body)
+    settings = make_settings(tmp_path)
+    write_corpus(settings.corpus_file, settings.corpus_dir, (doc,))
+    store = open_store(settings.index_dir, settings.collection)
+    Ingestor(settings, HashingEmbedder(), store).run()
+    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+    [opening] = [c for c in assistant.retriever.lexical.chunks if "portent sur" in c.text]
+    assert items[-1] not in opening.text, "the list should run over several passages"
+
+    hits = assistant.retriever.search("Ces indicateurs de suivi portent sur quoi ?", k=4)
+    [hit] = [h for h in hits if h.chunk.id == opening.id]
+
+    assert hit.chunk.text.startswith(opening.text)
+    assert all(hit.chunk.text.count(item) == 1 for item in items)
+    # The next article is not part of the list.
+    assert "Journal officiel" not in hit.chunk.text
+
+
 @pytest.mark.parametrize(
     ("question", "searched"),
     [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from assistant.text.sentences import (
     complete_part,
+    leading_list_items,
+    list_goes_on,
     list_introduction,
     split_sentences,
     starts_with_list_item,
@@ -105,6 +107,23 @@ def test_an_introduction_without_its_list_is_not_quoted() -> None:
         "Le directeur transmet chaque année les indicateurs de suivi des protocoles locaux."
     )
     assert complete_part("Ces indicateurs de suivi renseignent au minimum sur :") is None
+
+
+def test_a_passage_that_ends_in_an_unfinished_list_goes_on() -> None:
+    # It ends on the introduction, or on an item that announces more.
+    assert list_goes_on("Le directeur transmet les données. Ces indicateurs portent sur :")
+    assert list_goes_on(_INDICATORS[:200].rsplit("\n", 1)[0])
+    # A finished list, a sentence or a question used as a title does not go on.
+    assert not list_goes_on(_INDICATORS)
+    assert not list_goes_on("Un texte qui finit sur une phrase.")
+    assert not list_goes_on("Qui peut adhérer ?:")
+    assert not list_goes_on("")
+
+
+def test_leading_list_items_stop_at_the_first_line_that_is_no_item() -> None:
+    text = "2° Le taux de reprise ;\n3° Le taux de satisfaction.\nLe directeur informe."
+    assert leading_list_items(text) == ["2° Le taux de reprise ;", "3° Le taux de satisfaction."]
+    assert leading_list_items("Le directeur informe.\n1° Un item ;") == []
 
 
 def test_list_introduction_of_a_passage_that_ends_in_a_list() -> None:

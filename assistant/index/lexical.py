@@ -86,6 +86,11 @@ class Bm25Index:
         position = self._by_position.get((chunk.doc_id, chunk.chunk_index - 1))
         return None if position is None else self.chunks[position]
 
+    def next(self, chunk: Chunk) -> Chunk | None:
+        """The chunk just after ``chunk`` in its document, if any."""
+        position = self._by_position.get((chunk.doc_id, chunk.chunk_index + 1))
+        return None if position is None else self.chunks[position]
+
     def save(self, directory: Path) -> None:
         """Write atomically: a temp folder renamed over the old one."""
         directory.parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,13 @@ from assistant.text.normalize import (
     is_code_article,
     tokenize_fr,
 )
-from assistant.text.sentences import list_introduction, only_list_items, starts_with_list_item
+from assistant.text.sentences import (
+    leading_list_items,
+    list_goes_on,
+    list_introduction,
+    only_list_items,
+    starts_with_list_item,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -214,7 +220,7 @@ class HybridRetriever:
         hits = _collapse_duplicates(hits, 3 * k, higher_first=not past)
         hits = self._current_versions_first(query, hits, filters)
         hits = diversify(hits, k, self.per_document)
-        hits = [self._with_list_introduction(hit) for hit in hits]
+        hits = [self._with_list_items(self._with_list_introduction(hit)) for hit in hits]
         return self._with_dense_scores(vector, hits), vector
 
     def _with_list_introduction(self, hit: Hit) -> Hit:
@@ -243,6 +249,30 @@ class HybridRetriever:
         if introduction in chunk.text:
             return hit
         return replace(hit, chunk=replace(chunk, text=f"{introduction}\n{chunk.text}"))
+
+    def _with_list_items(self, hit: Hit) -> Hit:
+        """A passage that ends in a list, with the items the next passages go on with.
+
+        « Ces indicateurs de suivi portent sur : » ends one passage and « 1° Le nombre de
+        patients… ; 2° Le taux de reprise… » opens the next: the question about the indicators
+        finds the first, whose answer is in the second.
+        """
+        chunk = hit.chunk
+        if not list_goes_on(chunk.text):
+            return hit
+        items: list[str] = []
+        after = self.lexical.next(chunk)
+        for _ in range(_LIST_PASSAGES):
+            if after is None or after.article != chunk.article:
+                break
+            found = leading_list_items(after.text)
+            items += [item for item in found if item not in chunk.text and item not in items]
+            if not found or not only_list_items(after.text):
+                break
+            after = self.lexical.next(after)
+        if not items:
+            return hit
+        return replace(hit, chunk=replace(chunk, text="\n".join([chunk.text, *items])))
 
     def _current_versions_first(
         self, query: str, hits: list[Hit], filters: SearchFilters

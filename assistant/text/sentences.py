@@ -133,6 +133,31 @@ def only_list_items(text: str) -> bool:
     return bool(lines) and all(_LIST_MARK.match(line) for line in lines)
 
 
+def list_goes_on(text: str) -> bool:
+    """Whether ``text`` ends in a list it does not finish.
+
+    Its last line introduces a list (« Ces indicateurs de suivi portent sur : ») or is an item
+    that announces more (« 1° Le nombre de patients… ; »): the next passage holds the rest.
+    """
+    lines = [line.strip() for line in _logical_lines(text) if line.strip()]
+    if not lines:
+        return False
+    last = lines[-1]
+    if last.endswith(":"):
+        return not last.endswith("?:")
+    return _LIST_MARK.match(last) is not None and last.endswith(_ITEM_GOES_ON)
+
+
+def leading_list_items(text: str) -> list[str]:
+    """The list items ``text`` opens on, as written, up to its first line that is not one."""
+    items: list[str] = []
+    for line in _logical_lines(text):
+        if not _LIST_MARK.match(line):
+            break
+        items.append(line.strip())
+    return items
+
+
 def list_introduction(text: str) -> str | None:
     """The sentence that introduces the list ``text`` ends with ("… portent sur :"), if any.
 
