@@ -4,7 +4,7 @@ import pytest
 
 from assistant.answer.answering import Assistant
 from assistant.retrieve.hybrid import HybridRetriever
-from assistant.text.glossary import expand_vocabulary, expansions
+from assistant.text.glossary import expand_vocabulary, expansions, legal_references
 from tests.helpers import AMI
 
 
@@ -33,6 +33,26 @@ def test_expand_vocabulary_keeps_the_text_first() -> None:
         "Rôle du CNCI ? comité national des coopérations interprofessionnelles"
     )
     assert expand_vocabulary("Sans sigle.") == "Sans sigle."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Une CPTS peut-elle écrire un protocole local ?", ["L. 1434-12"]),
+        ("Notre maison de santé et la cpts", ["L. 1411-11-1", "L. 1434-12"]),
+        ("Un EHPAD, puis un Ehpad", ["L. 312-1"]),
+        # Inside a longer word, or no structure named: nothing.
+        ("Les ESPaces numériques de l'hôpital", []),
+    ],
+)
+def test_legal_references_of_the_structures_named(text: str, expected: list[str]) -> None:
+    assert legal_references(text) == expected
+
+
+def test_expand_vocabulary_adds_the_defining_article() -> None:
+    assert expand_vocabulary("Et en CPTS ?").endswith(
+        "communauté professionnelle territoriale de santé L. 1434-12"
+    )
 
 
 def test_lexical_search_finds_the_spelled_out_name(shared_assistant: Assistant) -> None:

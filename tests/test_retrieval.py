@@ -509,6 +509,40 @@ def test_a_passage_that_ends_in_a_list_gets_the_items_of_the_next_passages(tmp_p
     assert "Journal officiel" not in hit.chunk.text
 
 
+def test_a_structure_is_found_by_the_article_that_defines_it(tmp_path: Path) -> None:
+    """The Code names a CPTS by its article: « les dispositifs mentionnés à l'article
+    L. 1434-12 ». A question about a CPTS finds that article before a page that names it."""
+    code = (
+        "Code de test\n\nArticle L. 4011-4-1\n[COMPLET]\n\n"
+        "Des professionnels exerçant au sein des dispositifs mentionnés à l'article L. 1434-12 "
+        "peuvent élaborer des protocoles locaux.\n"
+    )
+    page = "Page de test\n\nActualités\n\nUne CPTS a présenté ses protocoles locaux.\n"
+    others = tuple(
+        replace(
+            CODE,
+            doc_id=f"autre-{n}",
+            title=f"Autre texte {n}",
+            body=f"Autre texte {n}\n\nArticle {n}\n[COMPLET]\n\nLes protocoles locaux {n}.\n",
+        )
+        for n in range(6)
+    )
+    docs = (
+        replace(CODE, doc_id="code-test", title="Code de test", body=code),
+        replace(CODE, doc_id="page-test", title="Page de test", body=page, kind="page"),
+        *others,
+    )
+    settings = make_settings(tmp_path)
+    write_corpus(settings.corpus_file, settings.corpus_dir, docs)
+    store = open_store(settings.index_dir, settings.collection)
+    Ingestor(settings, HashingEmbedder(), store).run()
+    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store, retriever="bm25")
+
+    hits = assistant.retriever.search("Une CPTS peut-elle avoir ses protocoles locaux ?", k=2)
+
+    assert hits[0].chunk.doc_id == "code-test"
+
+
 @pytest.mark.parametrize(
     ("question", "searched"),
     [

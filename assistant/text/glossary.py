@@ -88,7 +88,39 @@ def expansions(text: str) -> list[str]:
     return spelled + [SYNONYMS[w] for w in words if w in SYNONYMS]
 
 
+# Kinds of structure, and the article of law that defines them, by which the Code's own articles
+# name them: « les dispositifs mentionnés aux articles L. 1411-11-1 ou L. 1434-12 » are the
+# primary care teams (a maison or a centre de santé may be one) and the CPTS.
+LEGAL_DEFINITIONS: dict[str, str] = {
+    "cpts": "L. 1434-12",
+    "communaute professionnelle territoriale": "L. 1434-12",
+    "esp": "L. 1411-11-1",
+    "equipe de soins primaires": "L. 1411-11-1",
+    "msp": "L. 1411-11-1",
+    "maison de sante": "L. 1411-11-1",
+    "maisons de sante": "L. 1411-11-1",
+    "centre de sante": "L. 1411-11-1",
+    "centres de sante": "L. 1411-11-1",
+    "ght": "L. 6132-1",
+    "groupement hospitalier": "L. 6132-1",
+    "esms": "L. 312-1",
+    "ehpad": "L. 312-1",
+}
+_DEFINED = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, LEGAL_DEFINITIONS), key=len, reverse=True)) + r")\b"
+)
+
+
+def legal_references(text: str) -> list[str]:
+    """The articles defining the kinds of structure ``text`` names (« CPTS » → « L. 1434-12 »)."""
+    found = _DEFINED.findall(fold_accents(text).lower())
+    return list(dict.fromkeys(LEGAL_DEFINITIONS[name] for name in found))
+
+
 def expand_vocabulary(text: str) -> str:
-    """``text`` followed by its acronyms spelled out and its words' terms (for lexical search)."""
-    extra = expansions(text)
+    """``text`` with its acronyms spelled out, its words' terms and its structures' articles.
+
+    For lexical search: « CPTS » also finds « les dispositifs mentionnés à l'article L. 1434-12 ».
+    """
+    extra = expansions(text) + legal_references(text)
     return f"{text} {' '.join(extra)}" if extra else text
