@@ -132,6 +132,12 @@ def test_french_terms_give_the_texts_words_for_an_english_question() -> None:
     assert french_terms("What is the weather like tomorrow?") == ""
 
 
+def test_french_terms_of_procedure_and_time_words() -> None:
+    terms = french_terms("How often must the committee meet, what majority adopts its opinions?")
+    assert terms == "fois par comité réunit réunion majorité avis"
+    assert "événements indésirables" in french_terms("What if serious adverse events occur?")
+
+
 def test_an_english_questions_sentences_are_weighed_by_its_french_terms(
     assistant: Assistant,
 ) -> None:
