@@ -20,6 +20,10 @@ from tests.helpers import AMI
         ),
         ("Un kiné à l'hôpital", ["masseur-kinésithérapeute", "établissement de santé"]),
         ("La HAS et l'ARS, puis la HAS", ["Haute Autorité de santé", "agence régionale de santé"]),
+        (
+            "L'instance des résidents de l'EHPAD",
+            ["conseil de la vie sociale", "établissement médico-social"],
+        ),
         ("Le cnci en minuscules n'est pas un sigle", []),
         ("Un sigle inconnu : XYZ", []),
     ],

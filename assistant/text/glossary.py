@@ -77,6 +77,12 @@ SYNONYMS: dict[str, str] = {
     "incident": "événement indésirable",
     "assureur": "assurance responsabilité civile professionnelle",
     "salarie": "employeur",
+    # Who represents the people cared for: the residents of a médico-social establishment in
+    # its conseil de la vie sociale, the patients of a hospital in its commission des usagers.
+    "residents": "conseil de la vie sociale",
+    "resident": "conseil de la vie sociale",
+    "familles": "conseil de la vie sociale",
+    "representants": "commission des usagers conseil de la vie sociale",
 }
 
 
