@@ -66,6 +66,13 @@ def test_an_acronym_is_present_through_its_expansion() -> None:
     assert missing_entities("Que dit la LFSS pour 2014 ?", ["Un arrêté de 2014."]) == ["lfss"]
 
 
+def test_a_law_known_by_its_rapporteur_is_present_through_its_number() -> None:
+    law = ["Loi n° 2021-502 du 26 avril 2021 visant à améliorer le système de santé"]
+    question = "La loi Rist d'avril 2021 demandait un rapport dans quel délai ?"
+    assert missing_entities(question, law) == []
+    assert missing_entities(question, ["Loi n° 2019-774 du 24 juillet 2019"]) == ["rist"]
+
+
 def test_a_word_is_present_through_the_texts_term_in_any_inflection() -> None:
     evidence = ["Le financement est pris en charge par l'assurance-maladie."]
     assert missing_entities("Que rembourse la CPAM ?", evidence) == []

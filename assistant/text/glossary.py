@@ -62,6 +62,9 @@ SYNONYMS: dict[str, str] = {
     "hpst": "2009-879",
     "asap": "2020-1525",
     "otss": "2019-774",
+    # … or by the name of their rapporteur or of the minister who carried them.
+    "rist": "2021-502",
+    "buzyn": "2019-774",
     "ordres": "ordinales",
     "candidater": "candidature équipes candidates",
     "postuler": "candidature équipes candidates",
