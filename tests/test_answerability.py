@@ -70,7 +70,7 @@ def test_a_law_known_by_its_rapporteur_is_present_through_its_number() -> None:
     law = ["Loi n° 2021-502 du 26 avril 2021 visant à améliorer le système de santé"]
     question = "La loi Rist d'avril 2021 demandait un rapport dans quel délai ?"
     assert missing_entities(question, law) == []
-    assert missing_entities(question, ["Loi n° 2019-774 du 24 juillet 2019"]) == ["rist"]
+    assert missing_entities(question, ["Loi n° 2019-774 du 24 juillet 2021"]) == ["rist"]
 
 
 def test_a_word_is_present_through_the_texts_term_in_any_inflection() -> None:
