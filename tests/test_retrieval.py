@@ -449,23 +449,34 @@ def test_of_two_near_duplicates_the_higher_source_stays_at_the_better_rank() -> 
     ] == ["page", "autre"]
 
 
-def test_a_passage_that_opens_on_a_list_item_gets_the_list_introduction(tmp_path: Path) -> None:
-    """A list cut between passages: the later passage is quoted with what its items list."""
-    items = [
-        f"{n}° L'indicateur numéro {n} de suivi du protocole, calculé chaque année par l'équipe ;"
-        for n in range(1, 9)
-    ]
+def _indexed(tmp_path: Path, *docs: Any, retriever: RetrieverMode | None = None) -> Assistant:
+    """An assistant over ``docs``, ingested into a real Chroma in ``tmp_path``."""
+    settings = make_settings(tmp_path)
+    write_corpus(settings.corpus_file, settings.corpus_dir, docs)
+    store = open_store(settings.index_dir, settings.collection)
+    Ingestor(settings, HashingEmbedder(), store).run()
+    return build_assistant(settings, embedder=HashingEmbedder(), store=store, retriever=retriever)
+
+
+_LIST_ITEMS = [
+    f"{n}° L'indicateur numéro {n} de suivi du protocole, calculé chaque année par l'équipe ;"
+    for n in range(1, 9)
+]
+
+
+def _list_decree(after: str = "") -> Any:
+    """An arrêté whose list of indicators runs over several passages, then ``after``."""
     body = (
         "Arrêté de test sur le suivi\n\nArticle 1\n[COMPLET]\n\n"
         "Le responsable transmet chaque année à l'agence régionale de santé les indicateurs.\n\n"
-        "Ces indicateurs de suivi portent sur :\n\n" + "\n\n".join(items) + "\n"
+        "Ces indicateurs de suivi portent sur :\n\n" + "\n\n".join(_LIST_ITEMS) + "\n" + after
     )
-    doc = replace(CODE, doc_id="arrete-test-suivi", title="Arrêté de test sur le suivi", body=body)
-    settings = make_settings(tmp_path)
-    write_corpus(settings.corpus_file, settings.corpus_dir, (doc,))
-    store = open_store(settings.index_dir, settings.collection)
-    Ingestor(settings, HashingEmbedder(), store).run()
-    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+    return replace(CODE, doc_id="arrete-test-suivi", title="Arrêté de test sur le suivi", body=body)
+
+
+def test_a_passage_that_opens_on_a_list_item_gets_the_list_introduction(tmp_path: Path) -> None:
+    """A list cut between passages: the later passage is quoted with what its items list."""
+    assistant = _indexed(tmp_path, _list_decree())
     chunks = assistant.retriever.lexical.chunks
     later = [c for c in chunks if c.chunk_index > 0 and c.text.lstrip().startswith(("7°", "8°"))]
     assert later, "the list should run over several passages"
@@ -481,22 +492,9 @@ def test_a_passage_that_opens_on_a_list_item_gets_the_list_introduction(tmp_path
 
 def test_a_passage_that_ends_in_a_list_gets_the_items_of_the_next_passages(tmp_path: Path) -> None:
     """A list cut between passages: the passage with its introduction is quoted with the items."""
-    items = [
-        f"{n}° L'indicateur numéro {n} de suivi du protocole, calculé chaque année par l'équipe ;"
-        for n in range(1, 9)
-    ]
-    body = (
-        "Arrêté de test sur le suivi\n\nArticle 1\n[COMPLET]\n\n"
-        "Le responsable transmet chaque année à l'agence régionale de santé les indicateurs.\n\n"
-        "Ces indicateurs de suivi portent sur :\n\n" + "\n\n".join(items) + "\n\n"
-        "Article 2\n\nLe présent arrêté sera publié au Journal officiel.\n"
-    )
-    doc = replace(CODE, doc_id="arrete-test-suivi", title="Arrêté de test sur le suivi", body=body)
-    settings = make_settings(tmp_path)
-    write_corpus(settings.corpus_file, settings.corpus_dir, (doc,))
-    store = open_store(settings.index_dir, settings.collection)
-    Ingestor(settings, HashingEmbedder(), store).run()
-    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+    article_2 = "\nArticle 2\n\nLe présent arrêté sera publié au Journal officiel.\n"
+    assistant = _indexed(tmp_path, _list_decree(article_2))
+    items = _LIST_ITEMS
     [opening] = [c for c in assistant.retriever.lexical.chunks if "portent sur" in c.text]
     assert items[-1] not in opening.text, "the list should run over several passages"
 
@@ -532,11 +530,7 @@ def test_a_structure_is_found_by_the_article_that_defines_it(tmp_path: Path) -> 
         replace(CODE, doc_id="page-test", title="Page de test", body=page, kind="page"),
         *others,
     )
-    settings = make_settings(tmp_path)
-    write_corpus(settings.corpus_file, settings.corpus_dir, docs)
-    store = open_store(settings.index_dir, settings.collection)
-    Ingestor(settings, HashingEmbedder(), store).run()
-    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store, retriever="bm25")
+    assistant = _indexed(tmp_path, *docs, retriever="bm25")
 
     hits = assistant.retriever.search("Une CPTS peut-elle avoir ses protocoles locaux ?", k=2)
 
@@ -574,11 +568,7 @@ def test_a_period_bound_does_not_bring_the_bounding_law_first(tmp_path: Path) ->
             "s'applique aux protocoles en cours.\n"
         ),
     )
-    settings = make_settings(tmp_path)
-    write_corpus(settings.corpus_file, settings.corpus_dir, (law, HISTORICAL))
-    store = open_store(settings.index_dir, settings.collection)
-    Ingestor(settings, HashingEmbedder(), store).run()
-    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+    assistant = _indexed(tmp_path, law, HISTORICAL)
     lexical = _with_mode(assistant.retriever, "bm25")
 
     hits = lexical.search("Avant la loi du 24 juillet 2019, qui vérifiait le besoin de santé ?", 2)
