@@ -33,6 +33,7 @@ from tests.helpers import (
     ARS_PAGE,
     CODE,
     HISTORICAL,
+    FakeDoc,
     make_chunk,
     make_settings,
     open_store,
@@ -449,7 +450,7 @@ def test_of_two_near_duplicates_the_higher_source_stays_at_the_better_rank() -> 
     ] == ["page", "autre"]
 
 
-def _indexed(tmp_path: Path, *docs: Any, retriever: RetrieverMode | None = None) -> Assistant:
+def _indexed(tmp_path: Path, *docs: FakeDoc, retriever: RetrieverMode | None = None) -> Assistant:
     """An assistant over ``docs``, ingested into a real Chroma in ``tmp_path``."""
     settings = make_settings(tmp_path)
     write_corpus(settings.corpus_file, settings.corpus_dir, docs)
@@ -464,7 +465,7 @@ _LIST_ITEMS = [
 ]
 
 
-def _list_decree(after: str = "") -> Any:
+def _list_decree(after: str = "") -> FakeDoc:
     """An arrêté whose list of indicators runs over several passages, then ``after``."""
     body = (
         "Arrêté de test sur le suivi\n\nArticle 1\n[COMPLET]\n\n"

@@ -129,7 +129,7 @@ def starts_with_list_item(text: str) -> bool:
 
 def only_list_items(text: str) -> bool:
     """Whether every line of ``text`` is a list item (a passage in the middle of a list)."""
-    lines = [line for line in _logical_lines(text) if line.strip()]
+    lines = _logical_lines(text)
     return bool(lines) and all(_LIST_MARK.match(line) for line in lines)
 
 
@@ -139,7 +139,7 @@ def list_goes_on(text: str) -> bool:
     Its last line introduces a list (« Ces indicateurs de suivi portent sur : ») or is an item
     that announces more (« 1° Le nombre de patients… ; »): the next passage holds the rest.
     """
-    lines = [line.strip() for line in _logical_lines(text) if line.strip()]
+    lines = _logical_lines(text)
     if not lines:
         return False
     last = lines[-1]
@@ -154,7 +154,7 @@ def leading_list_items(text: str) -> list[str]:
     for line in _logical_lines(text):
         if not _LIST_MARK.match(line):
             break
-        items.append(line.strip())
+        items.append(line)
     return items
 
 
@@ -164,7 +164,7 @@ def list_introduction(text: str) -> str | None:
     The list is the last lines of ``text``: the introduction is the last sentence of the line
     before them, ending with a colon.
     """
-    lines = [line.strip() for line in _logical_lines(text) if line.strip()]
+    lines = _logical_lines(text)
     items = 0
     while items < len(lines) and not lines[-1 - items].endswith(":"):
         if not _LIST_MARK.match(lines[-1 - items]):
@@ -227,7 +227,7 @@ def _clean(text: str) -> str:
 
 
 def _logical_lines(text: str) -> list[str]:
-    """Lines re-joined where a PDF or a web page broke a sentence in the middle.
+    """Stripped, non-empty lines, re-joined where a PDF or a web page broke a sentence.
 
     A line goes on at the next one when it is unfinished (no closing punctuation) and the next
     one opens in lower case, on a digit or a parenthesis, or when it ends on a word that needs a
