@@ -672,10 +672,9 @@ class Ingestor:
     def _refresh_units(self, chunks: Sequence[Chunk], report: IngestReport) -> None:
         """Embed the answer units of the served passages that have no vector yet.
 
-        Only when sentence choice uses them (``COOP_SEMANTIC_WEIGHT`` above 0).
+        Sentence choice reads them for every English question (and for all questions with
+        ``COOP_SEMANTIC_WEIGHT`` above 0): embedded once here, never at question time.
         """
-        if self._settings.semantic_weight <= 0:
-            return
         started = time.perf_counter()
 
         def count(units: int) -> None:

@@ -125,8 +125,11 @@ def test_modified_file_only_reembeds_its_changed_chunks(
     # Only the "Formation des délégués" chunk changed; the page's two other chunks are reused.
     assert report.embedded_chunks == 1
     assert report.reused_vectors == 2
-    assert len(embedder.embedded) == 1
-    assert "structure de soins" in embedder.embedded[0]
+    # The passage, then only the answer units (sentences) it did not hold before.
+    passage, *units = embedder.embedded
+    assert "structure de soins" in passage
+    assert report.embedded_units == len(units) > 0
+    assert all("structure de soins" in unit for unit in units)
     new_hash = store.documents()[ARS_PAGE.doc_id].doc_hash
     assert new_hash != old_hash
     assert set(visible_by_doc(store)[ARS_PAGE.doc_id]) == {new_hash}

@@ -15,7 +15,6 @@ from assistant.answer.extractive import extract, weighted_query
 from assistant.config import Settings
 from assistant.index.store import ChromaStore
 from assistant.index.units import (
-    UNIT_DIMENSION,
     UnitVectors,
     UnitVectorsFile,
     answer_units,
@@ -82,13 +81,13 @@ def test_another_model_re_embeds_everything(tmp_path: Path) -> None:
     assert held.model_id == "other-model" and len(other.embedded) == 2
 
 
-def test_vectors_are_truncated_and_normalised(tmp_path: Path) -> None:
+def test_vectors_are_kept_whole_and_normalised(tmp_path: Path) -> None:
     wide = np.random.default_rng(3).normal(size=(2, 768))
-    held = UnitVectors("m", ["a", "b"], np.zeros((2, UNIT_DIMENSION)))
-    from assistant.index.units import _truncate
+    held = UnitVectors("m", ["a", "b"], np.zeros((2, 768)))
+    from assistant.index.units import _normalised
 
-    rows = _truncate(wide)
-    assert rows.shape == (2, UNIT_DIMENSION)
+    rows = _normalised(wide)
+    assert rows.shape == (2, 768)
     assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
     assert len(held) == 2
 
@@ -149,13 +148,35 @@ def test_relevance_decides_between_sentences_coverage_cannot_tell_apart() -> Non
     assert semantic.sentences[0].position == 1
 
 
-def test_ingestion_embeds_no_unit_while_the_semantic_weight_is_zero(
+def test_ingestion_embeds_the_units_even_while_the_semantic_weight_is_zero(
     settings: Settings, store: ChromaStore
 ) -> None:
-    assert settings.semantic_weight == 0.0  # the default: measured, no gain (docs/evaluation.md)
+    """English questions choose sentences by meaning: their vectors are not computed then."""
+    assert settings.semantic_weight == 0.0  # the default for French questions
     report = Ingestor(settings, CountingEmbedder(), store).run()
-    assert report.embedded_units == 0
-    assert not units_path(settings.index_dir).exists()
+    assert report.embedded_units > 0
+    assert units_path(settings.index_dir).exists()
+
+    class NoDocuments(HashingEmbedder):
+        def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+            raise AssertionError(f"{len(texts)} texts embedded at question time")
+
+    assistant = build_assistant(settings, embedder=NoDocuments(), store=store)
+    assert assistant.ask("Who authorises a local protocol in a hospital?").text
+
+
+def test_only_the_units_not_stored_are_embedded_at_question_time(tmp_path: Path) -> None:
+    """A unit composed at question time (a list completed from the next passage) has no vector."""
+    embedder = CountingEmbedder()
+    held = refresh_unit_vectors(units_path(tmp_path), [FIRST], embedder)
+    embedder.embedded.clear()
+    question = HashingEmbedder().embed_query("Qui rend un avis sur le protocole ?")
+    stored, composed = "Le comité national rend un avis sur le protocole.", "Une phrase composée."
+    scores = held.similarities_or_embed(question, [stored, composed], embedder)
+    assert embedder.embedded == [composed]
+    assert scores[0] == held.similarities(question, [stored])[0]
+    expected = float(np.dot(question, HashingEmbedder().embed_documents([composed])[0]))
+    assert scores[1] == pytest.approx(expected, abs=1e-5)
 
 
 def test_ingestion_stores_unit_vectors_and_answers_use_them(

@@ -9,8 +9,6 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from assistant.answer import prompts
 from assistant.answer.answerability import missing_entities, unheld_articles
 from assistant.answer.asked_kind import (
@@ -32,7 +30,7 @@ from assistant.answer.extractive import (
 )
 from assistant.config import AUTHORITY_WEIGHT, KEEP_SHARE, NEW_SOURCE_TOLL, SEMANTIC_WEIGHT
 from assistant.errors import GenerationError, QuestionError
-from assistant.index.units import UnitVectorsFile
+from assistant.index.units import UnitVectorsFile, embedded_similarities
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
 from assistant.schema import Answer, Citation, Generator, Hit, Message, is_historical
 from assistant.text.dates import long_french_date
@@ -349,22 +347,21 @@ class Assistant:
     def _relevance(self, vector: Sequence[float], *, compute: bool = False) -> Relevance | None:
         """Cosine of answer units with the question vector.
 
-        From the vectors stored at ingestion; without them, computed now for the candidate
-        sentences when ``compute`` (one extra model call, for the rare English question).
+        From the vectors stored at ingestion. When ``compute`` (English questions, which choose
+        their sentences by meaning), the units without a stored vector are embedded now: the few
+        composed at question time, or all of them on an index built before units were stored.
         """
         embedder = self.retriever.embedder
         held = self.units.current() if self.units is not None else None
-        if held is not None and held.model_id == embedder.model_id:
+        if held is not None and held.model_id != embedder.model_id:
+            held = None
+        if held is not None:
+            if compute:
+                return lambda texts: held.similarities_or_embed(vector, texts, embedder)
             return lambda texts: held.similarities(vector, texts)
         if not compute:
             return None
-        question = np.asarray(vector, dtype=np.float32)
-
-        def now(texts: Sequence[str]) -> list[float | None]:
-            vectors = np.asarray(embedder.embed_documents(list(texts)), dtype=np.float32)
-            return [float(x) for x in vectors @ question] if len(texts) else []
-
-        return now
+        return lambda texts: embedded_similarities(vector, texts, embedder)
 
     def _standalone(self, question: str, history: Sequence[Message]) -> tuple[str, str]:
         if not history or self.generator is None:

@@ -3,9 +3,10 @@
 Sentence choice compares each candidate unit with the question vector that retrieval already
 computed, so answering costs no extra model call. The vectors are kept beside the index in one
 ``units.npz`` file, keyed by a hash of the unit's text (a sentence repeated by overlapping
-passages is embedded once), truncated to their first ``UNIT_DIMENSION`` components and
-re-normalised (EmbeddingGemma is trained for such Matryoshka truncations), in float16: 512
-bytes per unit.
+passages is embedded once), L2-normalised, in float16: 1.5 KiB per unit with EmbeddingGemma.
+They are kept whole: truncated to 256 components (a Matryoshka cut), they chose worse
+sentences for the dev set's 60 English questions (key facts 0.705 → 0.672, citation precision
+0.857 → 0.833).
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from assistant.schema import Chunk, Embedder
 from assistant.text.sentences import split_sentences
 
 __all__ = [
-    "UNIT_DIMENSION",
     "UnitVectors",
     "UnitVectorsFile",
     "answer_units",
+    "embedded_similarities",
     "refresh_unit_vectors",
     "unit_key",
     "units_path",
@@ -35,7 +36,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-UNIT_DIMENSION = 256
 _FILE_NAME = "units.npz"
 _BATCH = 64
 
@@ -59,11 +59,21 @@ def answer_units(chunks: Iterable[Chunk]) -> dict[str, str]:
     return units
 
 
-def _truncate(vectors: npt.ArrayLike) -> npt.NDArray[np.float32]:
-    """First ``UNIT_DIMENSION`` components of each row, L2-normalised again."""
-    matrix = np.atleast_2d(np.asarray(vectors, dtype=np.float32))[:, :UNIT_DIMENSION]
+def _normalised(vectors: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    """Each row L2-normalised."""
+    matrix = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return np.asarray(matrix / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+def embedded_similarities(
+    query: Sequence[float], texts: Sequence[str], embedder: Embedder
+) -> list[float | None]:
+    """Cosine of each text with the question, embedded now."""
+    if not texts:
+        return []
+    question = _normalised(query)[0]
+    return [float(s) for s in _normalised(embedder.embed_documents(list(texts))) @ question]
 
 
 class UnitVectors:
@@ -94,12 +104,28 @@ class UnitVectors:
         """Cosine of each text's unit vector with the question (None when not computed)."""
         if not self._rows or not texts:
             return [None] * len(texts)
-        question = _truncate(query)[0]
+        question = _normalised(query)[0]
         rows = [self._rows.get(unit_key(text)) for text in texts]
         known = [row for row in rows if row is not None]
         scores = self._vectors[known].astype(np.float32) @ question if known else []
         by_row = dict(zip(known, (float(s) for s in scores), strict=True))
         return [by_row[row] if row is not None else None for row in rows]
+
+    def similarities_or_embed(
+        self, query: Sequence[float], texts: Sequence[str], embedder: Embedder
+    ) -> list[float | None]:
+        """Like ``similarities``, embedding now only the texts not stored.
+
+        Those are the units retrieval composes at question time (a list completed from the next
+        passage, an introduction prepended): a handful, in one model call.
+        """
+        scores = self.similarities(query, texts)
+        missing = [i for i, score in enumerate(scores) if score is None]
+        if missing:
+            fresh = embedded_similarities(query, [texts[i] for i in missing], embedder)
+            for i, score in zip(missing, fresh, strict=True):
+                scores[i] = score
+        return scores
 
     def save(self, path: Path) -> None:
         """Write atomically (a reader never sees half a file)."""
@@ -155,9 +181,9 @@ def refresh_unit_vectors(
         blocks.append(held.vectors_of(kept))
     for start in range(0, len(missing), _BATCH):
         texts = [wanted[key] for key in missing[start : start + _BATCH]]
-        blocks.append(_truncate(embedder.embed_documents(texts)))
+        blocks.append(_normalised(embedder.embed_documents(texts)))
     keys = kept + missing
-    vectors = np.concatenate(blocks) if blocks else np.zeros((0, UNIT_DIMENSION), np.float32)
+    vectors = np.concatenate(blocks) if blocks else np.zeros((0, 0), np.float32)
     fresh = UnitVectors(embedder.model_id, keys, vectors)
     fresh.save(path)
     logger.info("unit vectors: %d embedded, %d kept", len(missing), len(kept))
