@@ -1279,6 +1279,44 @@ def test_each_question_of_a_compound_question_is_answered() -> None:
     assert any("conseil de la vie sociale" in s.text for s in compound.sentences)
 
 
+def test_a_part_is_answered_by_a_sentence_that_states_what_it_asks() -> None:
+    """« …, et de quand date le décret ? »: the dated sentence shares few of the part's words.
+
+    Asking a date, the part is answered by the sentence that gives one and names the décret.
+    """
+    committee = make_chunk(
+        "code",
+        0,
+        "Le comité national des coopérations interprofessionnelles est présidé par le directeur "
+        "général de l'offre de soins. Le comité national rend un avis sur les protocoles.",
+    )
+    decree = make_chunk(
+        "decret",
+        0,
+        "Décret du 21 février 2020 relatif aux protocoles nationaux. Les protocoles nationaux "
+        "sont autorisés par arrêté des ministres.",
+        kind="decret",
+    )
+    hits = [Hit(committee, 0.6), Hit(decree, 0.5)]
+    question = (
+        "Qui préside le comité national des coopérations interprofessionnelles, et de quand "
+        "date le décret qui a fixé son fonctionnement ?"
+    )
+    query, idf = weighted_query(question), lambda _t: 1.0
+    by_words = extract(query, hits, idf, new_source_toll=0.9, parts=question_parts(question))
+    by_kind = extract(
+        query,
+        hits,
+        idf,
+        new_source_toll=0.9,
+        parts=question_parts(question, expected_kind_bonus),
+    )
+
+    assert not any("21 février 2020" in s.text for s in by_words.sentences)
+    assert any("21 février 2020" in s.text for s in by_kind.sentences)
+    assert by_kind.sentences[0] == by_words.sentences[0]
+
+
 @pytest.mark.parametrize(
     ("question", "count"),
     [

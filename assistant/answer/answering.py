@@ -222,7 +222,7 @@ class Assistant:
         retrieved = time.perf_counter()
         english, said = turn.english, turn.already_said
         semantic_weight = max(self.semantic_weight, _ENGLISH_SEMANTIC_WEIGHT * english)
-        parts = question_parts(question)
+        parts = question_parts(question, expected_kind_bonus)
         chosen = extract(
             turn.weights,
             hits,

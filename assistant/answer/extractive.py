@@ -142,21 +142,35 @@ _QUESTION_WORDS = frozenset(
 # The best sentence for one question of a compound one is added only when it holds at least this
 # share of that question's words (IDF-weighted), and more of them than any chosen sentence does.
 _PART_MIN_COVERAGE = 0.5
+# A sentence of the kind a part asks counts as this much more of its words.
+_PART_KIND_SHARE = 0.25
 
 
-def question_parts(question: str) -> list[dict[str, float]]:
-    """The words of each question of a compound question (none for a single question).
+@dataclass(frozen=True, slots=True)
+class QuestionPart:
+    """One question of a compound question."""
+
+    words: dict[str, float]
+    """Its words, question words and auxiliaries left out."""
+    of_kind: Callable[[str], float] | None = None
+    """Bonus of a sentence that states the kind of thing it asks (a date, an actor…)."""
+
+
+def question_parts(
+    question: str, kind: Callable[[str], Callable[[str], float] | None] | None = None
+) -> list[QuestionPart]:
+    """The questions of a compound question (none for a single question).
 
     Question words and auxiliaries are left out: a part with no other word (« et lesquels ? »)
-    adds nothing to find.
+    adds nothing to find. ``kind`` tells what kind of sentence answers a part.
     """
     asked, _ = _asked_part(question)
-    parts = [
-        [token for token in tokenize_fr(part) if token not in _QUESTION_WORDS]
-        for part in _NEXT_QUESTION.split(asked)
-    ]
-    wordy = [dict.fromkeys(tokens, 1.0) for tokens in parts if tokens]
-    return wordy if len(wordy) >= 2 else []
+    parts = []
+    for text in _NEXT_QUESTION.split(asked):
+        tokens = [token for token in tokenize_fr(text) if token not in _QUESTION_WORDS]
+        if tokens:
+            parts.append(QuestionPart(dict.fromkeys(tokens, 1.0), kind(text) if kind else None))
+    return parts if len(parts) >= 2 else []
 
 
 def coverage(query: dict[str, float], tokens: set[str] | frozenset[str], idf: Idf) -> float:
@@ -183,7 +197,7 @@ def extract(
     relevance: Relevance | None = None,
     semantic_weight: float = 0.0,
     weights: SentenceWeights | None = None,
-    parts: Sequence[dict[str, float]] = (),
+    parts: Sequence[QuestionPart] = (),
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
 
@@ -276,7 +290,7 @@ def extract(
 
 
 def _answers_to_parts(
-    parts: Sequence[dict[str, float]],
+    parts: Sequence[QuestionPart],
     candidates: Sequence[Sentence],
     chosen: Sequence[Sentence],
     restated: set[tuple[int, int]],
@@ -293,23 +307,30 @@ def _answers_to_parts(
 
 
 def _answer_to_part(
-    part: dict[str, float],
+    part: QuestionPart,
     candidates: Sequence[Sentence],
     chosen: Sequence[Sentence],
     restated: set[tuple[int, int]],
     idf: Idf,
     scores: dict[tuple[int, int], float],
 ) -> list[Sentence]:
-    """The best sentence for one question of a compound one, if no chosen sentence covers it."""
+    """The best sentence for one question of a compound one, if no chosen sentence answers it.
+
+    A sentence that states the kind of thing the part asks (a date for « de quand… ») answers
+    it with fewer of its words.
+    """
     allowed = [s for s in candidates if (s.passage, s.position) not in restated]
     if not allowed:
         return []
-    best = max(
-        allowed, key=lambda s: (coverage(part, s.tokens, idf), scores[(s.passage, s.position)])
-    )
-    best_coverage = coverage(part, best.tokens, idf)
-    covered = max((coverage(part, s.tokens, idf) for s in chosen), default=0.0)
-    if best in chosen or best_coverage < _PART_MIN_COVERAGE or covered >= best_coverage:
+
+    def answering(sentence: Sentence) -> float:
+        share = coverage(part.words, sentence.tokens, idf)
+        return share + (_PART_KIND_SHARE if part.of_kind and part.of_kind(sentence.text) else 0)
+
+    best = max(allowed, key=lambda s: (answering(s), scores[(s.passage, s.position)]))
+    best_answering = answering(best)
+    covered = max((answering(s) for s in chosen), default=0.0)
+    if best in chosen or best_answering < _PART_MIN_COVERAGE or covered >= best_answering:
         return []
     if any(_overlap(best.tokens, c.tokens) > _MAX_OVERLAP for c in chosen):
         return []
