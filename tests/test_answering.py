@@ -1333,3 +1333,16 @@ def test_a_part_is_answered_by_a_sentence_that_states_what_it_asks() -> None:
 )
 def test_question_parts(question: str, count: int) -> None:
     assert len(question_parts(question)) == count
+
+
+def test_what_a_speaker_says_around_a_question_is_not_a_word_to_find() -> None:
+    """« qu'est-ce qui se passe si », « chez nous », « concrètement » name nothing to find."""
+    parts = question_parts(
+        "Pour quelles raisons l'ARS peut-elle le suspendre chez nous, et qu'est-ce qui se passe "
+        "si on ne se remet pas en conformité ? Comment se calcule concrètement le taux ?"
+    )
+    assert [sorted(part.words) for part in parts] == [
+        ["ar", "raison", "suspendr"],
+        ["conformit", "remet"],
+        ["calcul", "taux"],
+    ]

@@ -137,6 +137,8 @@ _QUESTION_WORDS = frozenset(
     {
         "quoi", "quel", "comment", "quand", "combien", "pourquoi", "lesquel", "doit", "dois",
         "doivent", "peut", "peuvent", "faut", "fair", "avoir", "etre", "ensuit",
+        # What a speaker says around the question: « qu'est-ce qui se passe si », « chez nous ».
+        "pass", "si", "chez", "concret", "exact", "alor", "donc",
     }
 )  # fmt: skip
 # The best sentence for one question of a compound one is added only when it holds at least this
