@@ -65,3 +65,10 @@ def test_lexical_search_finds_the_spelled_out_name(shared_assistant: Assistant) 
     # No passage contains "CNCI": only its spelled-out name can match.
     hits = bm25.search("Que fait le CNCI ?", 1)
     assert hits and hits[0].chunk.doc_id == AMI.doc_id
+
+
+def test_the_code_of_social_action_and_families_names_no_council() -> None:
+    """« familles » in the Code's name is no resident's family: no « conseil de la vie sociale »."""
+    question = "Que prévoit l'article L. 312-1 du code de l'action sociale et des familles ?"
+    assert "conseil de la vie sociale" not in expand_vocabulary(question)
+    assert "conseil de la vie sociale" in expand_vocabulary("Les résidents sont-ils informés ?")

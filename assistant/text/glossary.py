@@ -84,7 +84,6 @@ SYNONYMS: dict[str, str] = {
     # its conseil de la vie sociale, the patients of a hospital in its commission des usagers.
     "residents": "conseil de la vie sociale",
     "resident": "conseil de la vie sociale",
-    "familles": "conseil de la vie sociale",
     "representants": "commission des usagers conseil de la vie sociale",
 }
 
