@@ -17,6 +17,7 @@ from assistant.answer.asked_kind import (
     answer_type_missing,
     answering_sentence,
     asked_kind_unstated,
+    asks_which_text,
     expected_kind_bonus,
 )
 from assistant.answer.extractive import (
@@ -1346,3 +1347,31 @@ def test_what_a_speaker_says_around_a_question_is_not_a_word_to_find() -> None:
         ["conformit", "remet"],
         ["calcul", "taux"],
     ]
+
+
+def test_a_title_answers_a_question_that_asks_which_text() -> None:
+    """« Quel décret fixe… ? »: the décret's title line says which, and when."""
+    title = (
+        "Décret n° 2020-148 du 21 février 2020 relatif au fonctionnement du comité national des "
+        "coopérations interprofessionnelles"
+    )
+    heading = make_chunk("decret", 0, title, kind="decret", title=title)
+    notice = make_chunk(
+        "decret",
+        1,
+        "Notice : le décret précise la composition du comité national des coopérations.",
+        kind="decret",
+        title=title,
+    )
+    hits = [Hit(notice, 0.6), Hit(heading, 0.5)]
+    question = "Quel décret fixe le fonctionnement du comité national, et de quand date-t-il ?"
+    assert asks_which_text(question) and not asks_which_text("Qui préside le comité ?")
+
+    def quoted(titles_answer: bool) -> list[str]:
+        chosen = extract(
+            weighted_query(question), hits, lambda _t: 1.0, titles_answer=titles_answer
+        )
+        return [s.text for s in chosen.sentences]
+
+    assert title not in quoted(False)
+    assert title in quoted(True)

@@ -14,6 +14,7 @@ from assistant.answer.answerability import missing_entities, unheld_articles
 from assistant.answer.asked_kind import (
     answering_sentence,
     asked_kind_unstated,
+    asks_which_text,
     expected_kind_bonus,
 )
 from assistant.answer.authority import divergence_notes
@@ -238,6 +239,7 @@ class Assistant:
             new_source_toll=self.new_source_toll,
             keep_share=self.keep_share,
             parts=() if english else parts,
+            titles_answer=asks_which_text(question),
         )
         # An English compound question has no French parts, but asks several things too.
         several = (
@@ -312,6 +314,7 @@ class Assistant:
             boost=expected_kind_bonus(turn.question),
             prefer_in_force=asks_about_the_present(turn.query),
             already_said=turn.already_said,
+            titles_answer=asks_which_text(turn.question),
         )
 
     def _prepare(

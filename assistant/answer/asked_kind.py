@@ -20,6 +20,7 @@ from assistant.text.normalize import fold_accents, fold_for_matching
 __all__ = [
     "answer_type_missing",
     "asked_kind_unstated",
+    "asks_which_text",
     "answering_sentence",
     "expected_kind_bonus",
 ]
@@ -322,6 +323,14 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
 ]
 _EXPECTED_KIND_BONUS = 0.15
+
+
+_ASKS_WHICH_TEXT = _EXPECTED_KINDS[0][0]
+
+
+def asks_which_text(question: str) -> bool:
+    """Whether the question asks which text (« quel décret fixe… ? »): a title answers it."""
+    return bool(_ASKS_WHICH_TEXT.search(fold_for_matching(question)))
 
 
 def expected_kind_bonus(question: str) -> Callable[[str], float] | None:

@@ -200,6 +200,7 @@ def extract(
     semantic_weight: float = 0.0,
     weights: SentenceWeights | None = None,
     parts: Sequence[QuestionPart] = (),
+    titles_answer: bool = False,
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
 
@@ -211,10 +212,16 @@ def extract(
     ``relevance`` gives each sentence's cosine with the question (vectors computed at
     ingestion), added with ``semantic_weight`` to its lexical coverage. Each of ``parts``
     (the questions of a compound question) gets the best sentence for it, if none chosen
-    covers it as well.
+    covers it as well. ``titles_answer``: the question asks which text, whose title may say it.
     """
     featured = candidate_features(
-        query, hits, idf, boost=boost, prefer_in_force=prefer_in_force, already_said=already_said
+        query,
+        hits,
+        idf,
+        boost=boost,
+        prefer_in_force=prefer_in_force,
+        already_said=already_said,
+        titles_answer=titles_answer,
     )
     if not featured:
         return Extract([], 0.0)
@@ -411,11 +418,12 @@ def candidate_features(
     boost: Callable[[str], float] | None = None,
     prefer_in_force: bool = False,
     already_said: str = "",
+    titles_answer: bool = False,
 ) -> list[tuple[Sentence, tuple[float, ...]]]:
     """Each sentence that may be quoted, with its signals in ``FEATURES`` order."""
     titles = [_title_tokens(hit.chunk.title) for hit in hits]
     featured: list[tuple[Sentence, tuple[float, ...]]] = []
-    for sentence in _candidates(hits, titles, already_said):
+    for sentence in _candidates(hits, titles, already_said, titles_answer=titles_answer):
         hit = hits[sentence.passage]
         featured.append(
             (
@@ -435,7 +443,11 @@ def candidate_features(
 
 
 def _candidates(
-    hits: Sequence[Hit], titles: Sequence[frozenset[str]], already_said: str
+    hits: Sequence[Hit],
+    titles: Sequence[frozenset[str]],
+    already_said: str,
+    *,
+    titles_answer: bool = False,
 ) -> list[Sentence]:
     """The answer units of the passages that may be quoted."""
     units = [
@@ -447,11 +459,16 @@ def _candidates(
         Sentence(p, i, text, frozenset(tokenize_fr(text))) for p, i, text in units if text
     ]
     # A heading repeating its title is no answer, except in a text the question names ("what is
-    # the decree 2020-148 about?": its title says it).
+    # the decree 2020-148 about?": its title says it) or when it asks which text ("quel décret
+    # fixe … ?": « Décret n° 2020-148 du 21 février 2020 relatif au … »).
     candidates = [
         s
         for s in candidates
-        if (hits[s.passage].exact_reference or not _repeats_title(s, titles[s.passage]))
+        if (
+            titles_answer
+            or hits[s.passage].exact_reference
+            or not _repeats_title(s, titles[s.passage])
+        )
         and not _is_fragment(s.text)
     ]
     if already_said:
