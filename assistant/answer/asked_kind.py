@@ -283,13 +283,15 @@ _PERSON_NAME = re.compile(
 
 
 _DATE = rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN}) \d{{4}}|\d{{2}}/\d{{2}}/\d{{4}}"
+# « Quel décret fixe… ? »: a question asking which text (its title answers it).
+_ASKS_WHICH_TEXT = re.compile(
+    r"\bquel(?:le)?s? (?:decret|loi|arrete|texte)|\bwhich (?:decree|law|order|text)"
+)
 # What kind of sentence answers a kind of question (folded text): a text's reference, a date, a
 # duration, an actor, a place. Such sentences get a bonus when the answer is composed.
 _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
-        re.compile(
-            r"\bquel(?:le)?s? (?:decret|loi|arrete|texte)|\bwhich (?:decree|law|order|text)"
-        ),
+        _ASKS_WHICH_TEXT,
         re.compile(rf"(?:decret|loi|arrete)\s+(?:n°\s*)?\d{{2,4}}-\d+|{_DATE}"),
     ),
     (
@@ -323,9 +325,6 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
 ]
 _EXPECTED_KIND_BONUS = 0.15
-
-
-_ASKS_WHICH_TEXT = _EXPECTED_KINDS[0][0]
 
 
 def asks_which_text(question: str) -> bool:
