@@ -129,6 +129,24 @@ class Citation:
     page_end: int = 0
     """Last page when the passage runs over a page break (0: only ``page``)."""
 
+    def passage_in(self, hits: Sequence[Hit]) -> Hit | None:
+        """The hit this citation quotes: same document, section and page, its quote in the text.
+
+        The first passage of that place when none holds the quote; None when none is there.
+        """
+        same_place = [
+            hit
+            for hit in hits
+            if hit.chunk.doc_id == self.doc_id
+            and hit.chunk.section == self.section
+            and hit.chunk.page == self.page
+        ]
+        quote = " ".join(self.quote.split())[:60]
+        for hit in same_place:
+            if quote and quote in " ".join(hit.chunk.text.split()):
+                return hit
+        return same_place[0] if same_place else None
+
     @classmethod
     def from_hit(cls, n: int, hit: Hit, quote: str) -> Citation:
         """Citation number ``n`` of a retrieved passage, quoting ``quote`` from it."""

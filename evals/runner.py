@@ -13,7 +13,7 @@ import yaml
 
 from assistant.answer.answering import Assistant
 from assistant.errors import ConfigError
-from assistant.schema import Answer, Citation, Hit, Message
+from assistant.schema import Answer, Message
 from evals.cases import EvalCase
 from evals.metrics import CitedPassage, ItemResult, score_item, summarize
 
@@ -67,28 +67,12 @@ def cited_passages(answer: Answer) -> list[CitedPassage]:
     """The retrieved passage behind each citation (citations whose passage is unknown skipped)."""
     found = []
     for citation in answer.citations:
-        hit = _passage_of(citation, answer.passages)
+        hit = citation.passage_in(answer.passages)
         if hit is not None:
             chunk = hit.chunk
             place = (chunk.doc_id, chunk.section, chunk.page)
             found.append(CitedPassage(citation.n, *place, chunk.id, chunk.content_hash))
     return found
-
-
-def _passage_of(citation: Citation, hits: Sequence[Hit]) -> Hit | None:
-    """The hit a citation quotes: same document, section and page, its quote in the text."""
-    same_place = [
-        h
-        for h in hits
-        if h.chunk.doc_id == citation.doc_id
-        and h.chunk.section == citation.section
-        and h.chunk.page == citation.page
-    ]
-    quote = " ".join(citation.quote.split())[:60]
-    for hit in same_place:
-        if quote and quote in " ".join(hit.chunk.text.split()):
-            return hit
-    return same_place[0] if same_place else None
 
 
 def load_thresholds(path: Path) -> dict[str, float]:

@@ -9,6 +9,7 @@ from assistant.answer import prompts
 from assistant.answer.answering import (
     Assistant,
     carry_over,
+    cited_first,
     clean_question,
     is_follow_up,
     renumber,
@@ -29,7 +30,7 @@ from assistant.answer.extractive import (
 )
 from assistant.errors import GenerationError, QuestionError
 from assistant.retrieve.hybrid import SearchFilters
-from assistant.schema import Answer, Hit, Message
+from assistant.schema import Answer, Citation, Hit, Message
 from assistant.text.sentences import complete_part, split_sentences
 from tests.fakes import ScriptedGenerator
 from tests.helpers import AMI, ARS_PAGE, CODE, HISTORICAL, make_chunk
@@ -541,6 +542,37 @@ def test_extractive_answer_cites_the_passage_it_quotes(shared_assistant: Assista
     assert ARS_PAGE.doc_id not in {c.doc_id for c in answer.citations}
     assert_citations_consistent(answer)
     assert answer.timings["total_s"] >= answer.timings["retrieval_s"] > 0
+
+
+def test_the_passages_an_answer_quotes_come_first_in_citation_order() -> None:
+    hits = [
+        Hit(make_chunk("page-ars", 0, "Une page qui reprend la règle."), 0.9),
+        Hit(make_chunk("code", 0, "Le délai est de deux mois.", article="L4011-3"), 0.8),
+        Hit(make_chunk("code", 1, "Le comité rend un avis.", article="L4011-3"), 0.7),
+        Hit(make_chunk("arrete", 0, "La déclaration se fait en ligne."), 0.6),
+    ]
+    citations = [
+        Citation.from_hit(2, hits[3], "La déclaration se fait en ligne."),
+        # Same place as hits[1]: the quote tells which of the two passages is quoted.
+        Citation.from_hit(1, hits[2], "Le comité rend un avis."),
+    ]
+    ordered = cited_first(hits, citations)
+    assert [h.chunk.id for h in ordered] == [hits[i].chunk.id for i in (2, 3, 0, 1)]
+    assert cited_first(hits, []) == hits
+
+
+def test_an_answer_lists_first_the_passage_of_its_first_citation(
+    shared_assistant: Assistant,
+) -> None:
+    # Retrieval ranks first a passage that the answer does not quote first.
+    question = "Qui autorise un protocole local ?"
+    answer = shared_assistant.ask(question)
+    assert not answer.refused
+    first = answer.citations[0].passage_in(answer.passages)
+    assert first is not None and answer.passages[0] == first
+    retrieved = shared_assistant.retriever.search(question, len(answer.passages))
+    assert retrieved[0] != first
+    assert {h.chunk.id for h in answer.passages} == {h.chunk.id for h in retrieved}
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,20 @@ def _already_said(question: str, history: Sequence[Message]) -> str:
     return " ".join(m.content for m in history if m.role == "assistant")
 
 
+def cited_first(hits: Sequence[Hit], citations: Sequence[Citation]) -> list[Hit]:
+    """The passages an answer quotes, in the order of its citations, then the others.
+
+    What the answer rests on is shown (and exported) first; the passages it does not quote keep
+    their retrieval order after them.
+    """
+    quoted: dict[str, Hit] = {}
+    for citation in sorted(citations, key=lambda c: c.n):
+        hit = citation.passage_in(hits)
+        if hit is not None:
+            quoted.setdefault(hit.chunk.id, hit)
+    return [*quoted.values(), *(hit for hit in hits if hit.chunk.id not in quoted)]
+
+
 def renumber(text: str, n_passages: int) -> tuple[str, list[int], bool]:
     """Rewrite ``[n]`` markers 1..m in order of first use; drop numbers that match no passage.
 
@@ -270,7 +284,7 @@ class Assistant:
             text=answer.text,
             citations=answer.citations,
             refused=False,
-            passages=hits,
+            passages=cited_first(hits, answer.citations),
             standalone_question=query,
             notice=" ".join(n for n in (language_notice, answer.notice) if n),
             backend=answer.backend,

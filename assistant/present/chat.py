@@ -499,18 +499,8 @@ def official_link(url: str) -> str:
 
 def passage_of(citation: Citation, hits: Sequence[Hit]) -> str:
     """Full text of the retrieved passage a citation quotes ('' when it cannot be found)."""
-    same_place = [
-        h.chunk
-        for h in hits
-        if h.chunk.doc_id == citation.doc_id
-        and h.chunk.section == citation.section
-        and h.chunk.page == citation.page
-    ]
-    quote = " ".join(citation.quote.split())[:60]
-    for chunk in same_place:
-        if quote and quote in " ".join(chunk.text.split()):
-            return chunk.text
-    return same_place[0].text if same_place else ""
+    hit = citation.passage_in(hits)
+    return hit.chunk.text if hit is not None else ""
 
 
 # Badge colour by authority level (1 = law … 7 = historical narrative).
