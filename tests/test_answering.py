@@ -422,6 +422,33 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
             "Conclusion de l'évaluation : faisabilité, en toute sécurité.",
             False,
         ),
+        # An English question asks the same kinds with a word more before them.
+        (
+            "By what exact date each year must the indicators be sent?",
+            "Le résultat des indicateurs est transmis à l'agence régionale de santé.",
+            True,
+        ),
+        (
+            "By what exact date each year must the indicators be sent?",
+            "Les indicateurs sont transmis avant le 31 mars.",
+            False,
+        ),
+        (
+            "What flat fee does the Assurance Maladie pay per patient?",
+            "Le protocole cystite facilite l'accès à un soin non programmé.",
+            True,
+        ),
+        ("What flat fee does it pay per patient?", "Un forfait de 25 euros par patient.", False),
+        (
+            "What is the number of national protocols?",
+            "Le ministère se félicite de la dynamique engagée.",
+            True,
+        ),
+        (
+            "What is the number of national protocols?",
+            "Près de 60 protocoles de coopération ont été autorisés.",
+            False,
+        ),
     ],
 )
 def test_answer_type_missing(question: str, answer: str, missing: bool) -> None:

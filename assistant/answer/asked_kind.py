@@ -73,7 +73,7 @@ _UNITS = frozenset(
     | {fold_accents(month) for month in FRENCH_MONTHS}
 )  # fmt: skip
 _ASKS_WHICH = re.compile(r"\blesquel(?:le)?s\b")
-_COUNTED_ENGLISH = re.compile(r"\bhow many (\w{4,}(?:\s+\w+){0,2})")
+_COUNTED_ENGLISH = re.compile(r"\b(?:how many|number of) (\w{4,}(?:\s+\w+){0,2})")
 _COUNTED_NOUN = re.compile(r"\bcombien d(?:e |')(?!temps\b)(\w{4,})")
 _DAY_DATE = (
     rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN})(?: \d{{4}})?|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
@@ -132,7 +132,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
             r"\bquelle date\b|\bjusqu'a quand\b|\bdate (?:limite|butoir|de cloture)\b"
-            r"|\b(?:what|which) date\b|\buntil when\b|\bby when\b"
+            r"|\b(?:what|which)(?: exact)? date\b|\buntil when\b|\bby when\b"
         ),
         re.compile(rf"{_DAY_DATE}|{_RELATIVE_DATE}"),
     ),
@@ -190,7 +190,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
             r"|\bcombien (?!de |d')[^?]*\bpar (?:mois|an|jour|semaine|heure|acte|patient)\b"
             r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
             r"|\bhow much\b(?! time\b| notice\b)"
-            r"|\b(?:what|which) (?:amount|budget|fine|price|fee|salary)\b"
+            r"|\b(?:what|which)(?: \w+)? (?:amount|budget|fine|price|fee|salary)\b"
         ),
         re.compile(r"\d[\d .,]*\s?(?:(?:millions?|milliards?) (?:d.)?)?(?:€|euros?)"),
     ),
