@@ -13,9 +13,15 @@ import pytest
 
 from assistant import Assistant, build_assistant
 from assistant.answer import prompts
+from assistant.answer.extractive import question_parts
 from assistant.config import Settings
 from assistant.index.store import ChromaStore
-from assistant.text.english import asks_several_things, french_terms, looks_english
+from assistant.text.english import (
+    asks_several_things,
+    english_questions,
+    french_terms,
+    looks_english,
+)
 from assistant.text.normalize import tokenize_fr
 from ingest.indexing import Ingestor
 from tests.fakes import HashingEmbedder
@@ -169,3 +175,28 @@ def test_an_english_questions_french_terms_add_to_its_evidence(assistant: Assist
 )
 def test_an_english_question_asking_several_things(question: str, several: bool) -> None:
     assert asks_several_things(question) is several
+
+
+def test_an_english_compound_question_is_split_where_the_next_question_starts() -> None:
+    question = "When was the AMI published, and what was the closing date? Who may apply?"
+    assert english_questions(question) == [
+        "When was the AMI published",
+        "what was the closing date",
+        "Who may apply?",
+    ]
+    assert english_questions("How many nurses and doctors took part?") == [
+        "How many nurses and doctors took part?"
+    ]
+
+
+def test_each_part_of_an_english_compound_question_is_sought_by_its_french_terms() -> None:
+    first = "Which health professionals may join a national protocol"
+    second = "which regional health agency receives the declaration?"
+    parts = question_parts(f"{first}, and {second}", english=True)
+    assert [set(p.words) for p in parts] == [
+        set(tokenize_fr(french_terms(first))),
+        set(tokenize_fr(french_terms(second))),
+    ]
+    assert "agenc" in parts[1].words and "agenc" not in parts[0].words
+    # A part with a single field word finds any sentence that has it: it is no part of its own.
+    assert not question_parts("What did the CNCI decide, and who funds it?", english=True)

@@ -237,7 +237,7 @@ class Assistant:
         retrieved = time.perf_counter()
         english, said = turn.english, turn.already_said
         semantic_weight = max(self.semantic_weight, _ENGLISH_SEMANTIC_WEIGHT * english)
-        parts = question_parts(question, expected_kind_bonus)
+        parts = question_parts(question, expected_kind_bonus, english=english)
         chosen = extract(
             turn.weights,
             hits,
@@ -252,7 +252,7 @@ class Assistant:
             weights=self.sentence_weights,
             new_source_toll=self.new_source_toll,
             keep_share=self.keep_share,
-            parts=() if english else parts,
+            parts=parts,
             titles_answer=asks_which_text(question),
         )
         # An English compound question has no French parts, but asks several things too.

@@ -10,6 +10,7 @@ from assistant.answer.authority import authority_bonus, authority_sort_key
 from assistant.config import AUTHORITY_WEIGHT, KEEP_SHARE, NEW_SOURCE_TOLL
 from assistant.hierarchy import OFFICIAL_LEVEL, authority_of
 from assistant.schema import Hit, is_historical, is_in_force
+from assistant.text.english import english_questions, french_terms
 from assistant.text.glossary import expansions
 from assistant.text.normalize import (
     find_references,
@@ -159,18 +160,24 @@ class QuestionPart:
 
 
 def question_parts(
-    question: str, kind: Callable[[str], Callable[[str], float] | None] | None = None
+    question: str,
+    kind: Callable[[str], Callable[[str], float] | None] | None = None,
+    *,
+    english: bool = False,
 ) -> list[QuestionPart]:
     """The questions of a compound question (none for a single question).
 
     Question words and auxiliaries are left out: a part with no other word (« et lesquels ? »)
-    adds nothing to find. ``kind`` tells what kind of sentence answers a part.
+    adds nothing to find. ``kind`` tells what kind of sentence answers a part. The words of
+    an ``english`` question's parts are the texts' French terms for its field words.
     """
     asked, _ = _asked_part(question)
     parts = []
-    for text in _NEXT_QUESTION.split(asked):
-        tokens = [token for token in tokenize_fr(text) if token not in _QUESTION_WORDS]
-        if tokens:
+    texts = english_questions(asked) if english else _NEXT_QUESTION.split(asked)
+    for text in texts:
+        words = french_terms(text) if english else text
+        tokens = [token for token in tokenize_fr(words) if token not in _QUESTION_WORDS]
+        if len(set(tokens)) >= (2 if english else 1):
             parts.append(QuestionPart(dict.fromkeys(tokens, 1.0), kind(text) if kind else None))
     return parts if len(parts) >= 2 else []
 

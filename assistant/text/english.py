@@ -57,9 +57,22 @@ _NEXT_QUESTION = re.compile(
 )
 
 
+# The same places, as a split that keeps every word of the next question.
+_QUESTION_BREAK = re.compile(
+    r"\?\s+(?=\S)|,?\s+and\s+(?=(?:what|how|when|who|whom|which|where|why|is|are|does|do|did|"
+    r"can|could|must|should)\b)",
+    re.IGNORECASE,
+)
+
+
 def asks_several_things(question: str) -> bool:
     """Whether an English question asks more than one thing (each may be answered apart)."""
     return _NEXT_QUESTION.search(question.strip()) is not None
+
+
+def english_questions(question: str) -> list[str]:
+    """The questions of an English compound question, in order (the whole one when single)."""
+    return [part for part in _QUESTION_BREAK.split(question.strip()) if part.strip()]
 
 
 # English term (lower case, several words before the words they contain) → the texts' terms.
