@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answer.answering import Assistant
 from assistant.schema import Embedder
@@ -65,6 +65,10 @@ def _set_keep_share(assistant: Assistant, value: float) -> None:
     assistant.keep_share = value
 
 
+def _set_rank_weight(assistant: Assistant, value: float) -> None:
+    assistant.sentence_weights = replace(assistant.sentence_weights, rank=value)
+
+
 def _set_answer_type_check(assistant: Assistant, value: float) -> None:
     assistant.check_answer_type = bool(value)
 
@@ -102,6 +106,8 @@ KNOBS: tuple[Knob, ...] = (
     Knob("min_score", (0.44, 0.47, 0.5), _set_min_score, lambda a: a.min_score),
     Knob("new_source_toll", (0.35, 0.5), _set_toll, lambda a: a.new_source_toll),
     Knob("keep_share", (0.3, 0.35), _set_keep_share, lambda a: a.keep_share),
+    # How much a sentence's passage rank weighs in sentence choice (session 13).
+    Knob("sentence_rank_weight", (0.15, 0.25), _set_rank_weight, lambda a: a.sentence_weights.rank),
 )
 
 

@@ -891,7 +891,8 @@ def test_extractive_follow_up_carries_the_previous_question(shared_assistant: As
     answer = shared_assistant.ask("Et qui les autorise ?", HISTORY)
     assert answer.standalone_question == f"{HISTORY[0].content} Et qui les autorise ?"
     assert not answer.refused
-    assert "plateforme démarches simplifiées" in answer.text
+    # The carried question says which protocols: the national ones, authorised by order.
+    assert "protocoles nationaux sont autorisés par arrêté" in answer.text
 
 
 # --- prompts ---------------------------------------------------------------------------------

@@ -79,3 +79,19 @@ def test_the_answerability_switches_turn_each_check_off_and_restore_it(
     assert refused[(1.0, 1.0)] == [True, True]
     assert refused[(1.0, 0.0)][0] and refused[(0.0, 1.0)][1]
     assert assistant_fakes.check_answer_type and assistant_fakes.check_entities
+
+
+def test_every_fitted_knob_sets_what_it_reads(assistant_fakes: Assistant) -> None:
+    from evals.cv import KNOBS
+
+    for knob in KNOBS:
+        saved = knob.read(assistant_fakes)
+        for value in knob.values:
+            knob.apply(assistant_fakes, value)
+            assert knob.read(assistant_fakes) == value, knob.name
+        knob.apply(assistant_fakes, saved)
+    rank = next(knob for knob in KNOBS if knob.name == "sentence_rank_weight")
+    rank.apply(assistant_fakes, 0.15)
+    assert assistant_fakes.sentence_weights.rank == 0.15
+    assert assistant_fakes.sentence_weights.coverage == SentenceWeights().coverage
+    rank.apply(assistant_fakes, SentenceWeights().rank)
