@@ -49,15 +49,7 @@ def looks_english(question: str) -> bool:
 
 
 # Where an English question asks its next question: « …published, and what was the closing
-# date? », « How long does it last? How many funds take part? ».
-_NEXT_QUESTION = re.compile(
-    r"\?\s+\S|,?\s+and\s+(?:what|how|when|who|whom|which|where|why|is|are|does|do|did|can|"
-    r"could|must|should)\b",
-    re.IGNORECASE,
-)
-
-
-# The same places, as a split that keeps every word of the next question.
+# date? », « How long does it last? How many funds take part? ». A split that keeps every word.
 _QUESTION_BREAK = re.compile(
     r"\?\s+(?=\S)|,?\s+and\s+(?=(?:what|how|when|who|whom|which|where|why|is|are|does|do|did|"
     r"can|could|must|should)\b)",
@@ -65,14 +57,14 @@ _QUESTION_BREAK = re.compile(
 )
 
 
-def asks_several_things(question: str) -> bool:
-    """Whether an English question asks more than one thing (each may be answered apart)."""
-    return _NEXT_QUESTION.search(question.strip()) is not None
-
-
 def english_questions(question: str) -> list[str]:
     """The questions of an English compound question, in order (the whole one when single)."""
     return [part for part in _QUESTION_BREAK.split(question.strip()) if part.strip()]
+
+
+def asks_several_things(question: str) -> bool:
+    """Whether an English question asks more than one thing (each may be answered apart)."""
+    return len(english_questions(question)) > 1
 
 
 # English term (lower case, several words before the words they contain) → the texts' terms.
