@@ -8,12 +8,13 @@ get close vectors while they share almost no word.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
 from assistant import Assistant, build_assistant
 from assistant.answer import prompts
-from assistant.answer.extractive import question_parts
+from assistant.answer.extractive import Extract, QuestionPart, question_parts
 from assistant.config import Settings
 from assistant.index.store import ChromaStore
 from assistant.text.english import (
@@ -200,3 +201,24 @@ def test_each_part_of_an_english_compound_question_is_sought_by_its_french_terms
     assert "agenc" in parts[1].words and "agenc" not in parts[0].words
     # A part with a single field word finds any sentence that has it: it is no part of its own.
     assert not question_parts("What did the CNCI decide, and who funds it?", english=True)
+
+
+def test_an_english_compound_question_passes_its_parts_to_sentence_choice(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.answer import answering
+
+    seen: list[Sequence[QuestionPart]] = []
+    choose = answering.extract
+
+    def spy(*args: Any, **kwargs: Any) -> Extract:
+        seen.append(kwargs["parts"])
+        return choose(*args, **kwargs)
+
+    monkeypatch.setattr(answering, "extract", spy)
+    assistant.ask(
+        "Who authorises the national protocols, "
+        "and which regional health agency receives the declaration?"
+    )
+    assert [len(parts) for parts in seen] == [2]
+    assert "agenc" in seen[0][1].words
