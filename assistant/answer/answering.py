@@ -255,7 +255,8 @@ class Assistant:
             parts=parts,
             titles_answer=asks_which_text(question),
         )
-        # An English compound question has no French parts, but asks several things too.
+        # An English compound question whose parts hold too few field words to be sought apart
+        # has no parts, but asks several things too.
         several = (
             bool(parts) or question.count("?") > 1 or (english and asks_several_things(question))
         )
