@@ -6,7 +6,12 @@ from pathlib import Path
 import pytest
 
 from assistant.index.lexical import Bm25Index
-from assistant.text.normalize import find_references, fold_accents, tokenize_fr
+from assistant.text.normalize import (
+    find_references,
+    fold_accents,
+    strip_citation_markers,
+    tokenize_fr,
+)
 from tests.helpers import make_chunk
 
 # --- tokenize_fr -----------------------------------------------------------------------------
@@ -82,6 +87,27 @@ def test_fold_accents(text: str, expected: str) -> None:
 )
 def test_find_references(text: str, expected: list[str]) -> None:
     assert find_references(text) == expected
+
+
+# --- strip_citation_markers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("selon l'article [2].", "selon l'article."),
+        ("voir [1, 3] , puis", "voir, puis"),
+        # French spacing before « : » and « ; » is the text's own: a quote keeps it.
+        (
+            "quel que soit leur mode d'exercice : les professions médicales : médecins ;",
+            "quel que soit leur mode d'exercice : les professions médicales : médecins ;",
+        ),
+        ("les pièces [4] : la liste ;", "les pièces : la liste ;"),
+        ("deux  espaces", "deux espaces"),
+    ],
+)
+def test_strip_citation_markers_keeps_the_quote_as_written(text: str, expected: str) -> None:
+    assert strip_citation_markers(text) == expected
 
 
 # --- Bm25Index -------------------------------------------------------------------------------

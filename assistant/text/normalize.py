@@ -86,5 +86,7 @@ CITATION_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 def strip_citation_markers(text: str) -> str:
     """``text`` without bracketed numbers: a document's own "[2]" must never become a citation."""
-    stripped = CITATION_MARKER.sub("", text)
-    return re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", stripped)).strip()
+    # The space before a marker goes with it: "voir [2]." → "voir.", "pièces [4] :" → "pièces :";
+    # the text's own French spacing (« exercice : les professions ») stays as written.
+    stripped = re.sub(r"[ \t]*" + CITATION_MARKER.pattern + r"(?:[ \t]+(?=[.,]))?", "", text)
+    return re.sub(r"[ \t]{2,}", " ", stripped).strip()
