@@ -1390,6 +1390,17 @@ def test_a_part_is_answered_by_a_sentence_that_states_what_it_asks() -> None:
         ("Qui le déclare, et depuis quand cette règle existe-t-elle ?", 2),
         # The question word a few words after « , et ».
         ("Quelles patientes, et je dois faire combien d'heures de formation ?", 2),
+        ("Qui le préside, et il se réunit à quelle fréquence ?", 2),
+        # A question word after a comma opens a question when the words before it ask one…
+        (
+            "Qui préside le comité national, quel décret a fixé son fonctionnement, et il se "
+            "réunit à quelle fréquence ?",
+            3,
+        ),
+        ("À quoi servent les protocoles, quels objectifs poursuivent-ils ?", 2),
+        # … not when they only set the scene.
+        ("Dans un hôpital, qui peut suspendre un protocole local ?", 0),
+        ("Avant 2019, comment un protocole de coopération était-il autorisé ?", 0),
     ],
 )
 def test_question_parts(question: str, count: int) -> None:

@@ -130,9 +130,33 @@ _NEXT_QUESTION = re.compile(
     r"dans quel\w*|sur quel\w*|de quel\w*|en quel\w*|avec quel\w*|à partir de quand|"
     r"depuis quand|jusqu'à quand)\b)"
     # "…, et je dois faire combien d'heures ?": the question word a few words further.
-    r"|,\s+et\s+(?=(?:[\w']+\s+){1,3}?(?:combien|quel\w*|quand|comment|où|pourquoi)\b)",
+    r"|,\s+et\s+(?=(?:[\w']+\s+){1,4}?(?:combien|quel\w*|quand|comment|où|pourquoi)\b)",
     re.IGNORECASE,
 )
+# A question word that opens a question after a comma: « Qui préside le comité, quel décret
+# l'a créé… ». The comma only ends a question when the words before it ask one (« Dans un
+# hôpital, qui peut… » sets the scene).
+_ASKING_AFTER_COMMA = re.compile(
+    r",\s+(?=(?:qui|quel|quelle|quels|quelles|comment|quand|combien|pourquoi|"
+    r"(?:à|de|dans|par|sur|pour|avec) (?:qui|quel\w*))\b)",
+    re.IGNORECASE,
+)
+_ASKS = re.compile(r"\b(?:qui|quoi|quel\w*|comment|quand|combien|pourquoi|où|lesquel\w*)\b", re.I)
+
+
+def asked_questions(asked: str) -> list[str]:
+    """The questions of ``asked``, in order: split where a next question starts."""
+    questions: list[str] = []
+    for piece in _NEXT_QUESTION.split(asked):
+        start = 0
+        for comma in _ASKING_AFTER_COMMA.finditer(piece):
+            if _ASKS.search(piece[start : comma.start()]):
+                questions.append(piece[start : comma.start()])
+                start = comma.end()
+        questions.append(piece[start:])
+    return questions
+
+
 # Stems that ask, not what is asked about.
 _QUESTION_WORDS = frozenset(
     {
@@ -173,7 +197,7 @@ def question_parts(
     """
     asked, _ = _asked_part(question)
     parts = []
-    texts = english_questions(asked) if english else _NEXT_QUESTION.split(asked)
+    texts = english_questions(asked) if english else asked_questions(asked)
     for text in texts:
         words = french_terms(text) if english else text
         tokens = [token for token in tokenize_fr(words) if token not in _QUESTION_WORDS]
