@@ -38,6 +38,13 @@ from assistant.answer.answerability import (
         # An acronym in the English plural is the acronym; a degree is who asks.
         ("Which decree covers protocols in MSPs and CPTS?", []),
         ("I'm a PhD student: how many experiments were there in 2004?", ["2004"]),
+        # What a question gives as an example illustrates what it asks about.
+        ("Is there a law for the overseas departments, e.g. Martinique or Réunion?", []),
+        ("Quelles régions d'outre-mer, par exemple la Guadeloupe, sont concernées ?", []),
+        ("Such as Bretagne? Qui contacter en Occitanie ?", ["occitanie"]),
+        # « HPST-era » is HPST (a regime that dates the question), not a name « hpst era ».
+        ("Under the old HPST-era rules, how long did they monitor it?", []),
+        ("Under the Braun-led reform, who declares?", ["braun"]),
     ],
 )
 def test_question_entities(question: str, entities: list[str]) -> None:

@@ -78,12 +78,27 @@ def _fold(text: str) -> str:
     return " ".join(re.sub(r"[-–]", " ", fold_for_matching(text)).split())
 
 
+# Examples a question gives of what it asks about (« the overseas departments, e.g. Martinique
+# or Réunion »): they illustrate it, the answer need not name them. Up to the end of the clause.
+_EXAMPLES = re.compile(
+    r"\b(?:e\.g\.|i\.e\.|for example|for instance|such as|par exemple|notamment|"
+    r"tel(?:le)?s? que)[^?.;:]*",
+    re.IGNORECASE,
+)
+# An English compound of a name and a common word: « HPST-era rules » names HPST.
+_ENGLISH_COMPOUND_TAIL = re.compile(
+    r"-(?:era|based|style|type|like|led|wide|related|specific|funded)$"
+)
+
+
 def question_entities(question: str) -> list[str]:
     """The specific things a question names, folded: text numbers, years, regions, names.
 
     The first word of a sentence is never taken for a name (it is capitalised anyway: « Est-il
-    toujours en vigueur ? », « Qu'est-ce qu'il décrit ? » after a first sentence).
+    toujours en vigueur ? », « Qu'est-ce qu'il décrit ? » after a first sentence), nor what
+    the question only gives as an example.
     """
+    question = _EXAMPLES.sub("", question)
     folded = _fold(question)
     found: list[str] = []
     numbers = _TEXT_NUMBER.findall(question)
@@ -108,7 +123,7 @@ def question_entities(question: str) -> list[str]:
     for match in words:
         if _SENTENCE_START.search(question[: match.start()]):
             continue
-        word = _fold(match.group(1))
+        word = _fold(_ENGLISH_COMPOUND_TAIL.sub("", match.group(1)))
         name = word.split("'")[-1]
         # An English question dates in English: « December » is « décembre » in the texts.
         name = fold_for_matching(ENGLISH_MONTHS.get(name, name))
