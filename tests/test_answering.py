@@ -963,6 +963,15 @@ def test_system_prompt_has_a_refusal_instruction() -> None:
             True,
         ),
         ("Où trouver la liste ?", "La liste est publiée sur le site du ministère.", True),
+        # Several things asked: a list states them.
+        (
+            "Quels indicateurs faut-il transmettre ?",
+            "Ces indicateurs portent sur : le nombre de patients ; le taux de reprise ; le taux "
+            "de satisfaction.",
+            True,
+        ),
+        ("Quels indicateurs faut-il transmettre ?", "Les indicateurs sont transmis.", False),
+        ("Which documents must we send?", "Il fournit : la liste ; le protocole ; l'avis.", True),
     ],
 )
 def test_expected_kind_bonus(question: str, sentence: str, bonus: bool) -> None:

@@ -323,6 +323,12 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"^(?:et )?ou\b|\bou (?:trouver|deposer|declarer|envoyer)"),
         re.compile(r"\b(?:site|plateforme|en ligne|demarches|application)\b"),
     ),
+    # « Quels indicateurs… ? », « quelles pièces… ? », « lesquels ? »: several things, which a
+    # list states (its items joined by « ; »).
+    (
+        re.compile(r"\bquel(?:le)?s\b|\blesquel(?:le)?s\b|\b(?:what|which) \w+s\b"),
+        re.compile(r";[^;]+;"),
+    ),
 ]
 _EXPECTED_KIND_BONUS = 0.15
 
