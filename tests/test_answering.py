@@ -984,6 +984,14 @@ def test_no_expected_kind_for_an_open_question() -> None:
     assert expected_kind_bonus("Comment fonctionne un protocole de coopération ?") is None
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["What is the role of the committee?", "Which was the first protocol?", "What does it say?"],
+)
+def test_an_english_verb_in_s_does_not_ask_for_several_things(question: str) -> None:
+    assert expected_kind_bonus(question) is None
+
+
 class SmallScripted(ScriptedGenerator):
     """A scripted small local model: it is only shown the first passages."""
 

@@ -326,7 +326,11 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     # « Quels indicateurs… ? », « quelles pièces… ? », « lesquels ? »: several things, which a
     # list states (its items joined by « ; »).
     (
-        re.compile(r"\bquel(?:le)?s\b|\blesquel(?:le)?s\b|\b(?:what|which) \w+s\b"),
+        re.compile(
+            r"\bquel(?:le)?s\b|\blesquel(?:le)?s\b"
+            # « What documents », not « what is », « which was », « what does ».
+            r"|\b(?:what|which) (?!(?:is|was|has|does|this)\b)\w+s\b"
+        ),
         re.compile(r";[^;]+;"),
     ),
 ]
