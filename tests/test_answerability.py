@@ -213,6 +213,10 @@ def test_a_year_that_dates_the_rule_is_not_an_entity(question: str) -> None:
         # Its subject after « de », not whose it is.
         ("Combien d'heures pour le protocole national de sutures par l'infirmier ?", ["sutur"]),
         ("Un protocole local d'hôpital peut-il être étendu ?", []),
+        # Where it was filed is not what it is about; a word of time ends the subject.
+        ("On a déposé notre protocole local sur la plateforme hier : on peut commencer ?", []),
+        ("Notre protocole sur le site du ministère est-il valable ?", []),
+        ("On a lancé le protocole sur les sutures hier, que faire ?", ["sutur"]),
     ],
 )
 def test_protocol_subject(question: str, subject: list[str]) -> None:

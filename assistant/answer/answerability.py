@@ -142,15 +142,19 @@ def question_entities(question: str) -> list[str]:
 _PROTOCOL_SUBJECT = re.compile(
     r"\b(?:protocoles?|ami|appels? a manifestation d'interet)\s+"
     r"(?:(?:national|nationaux|local|locaux|de cooperation)\s+)*"
-    r"(?:(?:sur|pour|relatifs? a|concernant|portant sur|consacre a)\s+"
+    # « déposé notre protocole sur la plateforme »: where it is filed, not what it is about.
+    r"(?:(?:sur(?!\s+(?:la |le |l')?(?:plateforme|site|portail|internet|demarches)\b)|pour|"
+    r"relatifs? a|concernant|portant sur|consacre a)\s+"
     r"|qui (?:permet|permettent|autorise|autorisent)\s+(?:a|aux)\s+"
     r"[\w']+(?:\s+[\w']+)?\s+d(?:e\s+|'))"
     r"(?:la prise en charge\s+(?:de la |du |des |de l'|d'|de ))?(?P<subject>[^?,;:()]+)"
 )
-# Where the subject ends: a relative pronoun, a preposition that starts a new part, a verb.
+# Where the subject ends: a relative pronoun, a preposition that starts a new part, a verb, a
+# word of time (« le protocole sur les sutures hier »).
 _SUBJECT_END = re.compile(
     r"\b(?:qui|que|dont|par|dans|en|avec|entre|chez|pour|sur|est|sont|peut|peuvent|doit|"
-    r"doivent|a-t-il|a-t-elle|ont|etait|etaient)\b"
+    r"doivent|a-t-il|a-t-elle|ont|etait|etaient|hier|aujourd'hui|demain|maintenant|"
+    r"recemment|actuellement|bientot|deja|encore)\b"
 )
 _SUBJECT_TOKENS = 3
 # Stems that say what kind of protocol it is, not what it is about.
