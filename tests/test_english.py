@@ -222,3 +222,21 @@ def test_an_english_compound_question_passes_its_parts_to_sentence_choice(
     )
     assert [len(parts) for parts in seen] == [2]
     assert "agenc" in seen[0][1].words
+
+
+def test_an_english_compound_question_is_checked_on_the_kind_its_first_question_asks(
+    assistant: Assistant,
+) -> None:
+    """The answer leads with the first question; a later one may be answered only in part."""
+    answered = assistant.ask(
+        "How are national protocols authorised by the ministers, "
+        "and how many protocols have they authorised?"
+    )
+    assert not answered.refused
+    assert answered.text.startswith("Les protocoles nationaux sont autorisés par arrêté")
+    # The first question asks for a count that no text gives: refused.
+    refused = assistant.ask(
+        "How many protocols have the ministers authorised, "
+        "and how are national protocols authorised?"
+    )
+    assert refused.refused

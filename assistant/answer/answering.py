@@ -27,6 +27,7 @@ from assistant.answer.extractive import (
     candidate_features,
     extract,
     question_parts,
+    question_texts,
     weighted_query,
 )
 from assistant.config import AUTHORITY_WEIGHT, KEEP_SHARE, NEW_SOURCE_TOLL, SEMANTIC_WEIGHT
@@ -411,7 +412,9 @@ class Assistant:
         # The lead sentence must state the kind of thing asked (a date, a count, a name…), even
         # when the question names a text: the décret found may not say who signed it.
         if self.check_answer_type and asked_kind_unstated(
-            question, [s.text for s in chosen.sentences], several=several
+            _main_question(question, english=english, several=several),
+            [s.text for s in chosen.sentences],
+            several=several,
         ):
             return True
         # An article the corpus does not hold: what the passages found say is not its content.
@@ -548,6 +551,20 @@ def _with_notice(answer: Answer, notice: str) -> Answer:
 def _quoted_documents(hits: Sequence[Hit], chosen: Extract) -> set[str]:
     """The documents the chosen sentences come from."""
     return {hits[s.passage].chunk.doc_id for s in chosen.sentences}
+
+
+def _main_question(question: str, *, english: bool, several: bool) -> str:
+    """What the kind check reads: an English compound question's first question.
+
+    An English question is answered by meaning, from French sentences: its first question is
+    the one the answer leads with, and a later one (« …, and how many funds are involved? ») may
+    be answered only in part. A French question is read whole.
+    """
+    if english and several:
+        questions = question_texts(question, english=True)
+        if len(questions) > 1:
+            return questions[0]
+    return question
 
 
 def _evidence(hits: Sequence[Hit], chosen: Extract) -> list[str]:

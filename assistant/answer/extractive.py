@@ -183,6 +183,12 @@ class QuestionPart:
     """Bonus of a sentence that states the kind of thing it asks (a date, an actor…)."""
 
 
+def question_texts(question: str, *, english: bool = False) -> list[str]:
+    """The questions a (possibly compound) question asks, in order, scene-setting left out."""
+    asked, _ = _asked_part(question)
+    return english_questions(asked) if english else asked_questions(asked)
+
+
 def question_parts(
     question: str,
     kind: Callable[[str], Callable[[str], float] | None] | None = None,
@@ -195,10 +201,8 @@ def question_parts(
     adds nothing to find. ``kind`` tells what kind of sentence answers a part. The words of
     an ``english`` question's parts are the texts' French terms for its field words.
     """
-    asked, _ = _asked_part(question)
     parts = []
-    texts = english_questions(asked) if english else asked_questions(asked)
-    for text in texts:
+    for text in question_texts(question, english=english):
         words = french_terms(text) if english else text
         tokens = [token for token in tokenize_fr(words) if token not in _QUESTION_WORDS]
         if len(set(tokens)) >= (2 if english else 1):
