@@ -217,6 +217,11 @@ def test_a_year_that_dates_the_rule_is_not_an_entity(question: str) -> None:
         ("On a déposé notre protocole local sur la plateforme hier : on peut commencer ?", []),
         ("Notre protocole sur le site du ministère est-il valable ?", []),
         ("On a lancé le protocole sur les sutures hier, que faire ?", ["sutur"]),
+        # The kind of care, then what it is about.
+        (
+            "Pour le protocole de soins non programmés sur l'odynophagie, quel âge ?",
+            ["odynophag"],
+        ),
     ],
 )
 def test_protocol_subject(question: str, subject: list[str]) -> None:

@@ -1196,6 +1196,9 @@ def test_a_follow_up_never_repeats_what_was_already_said(shared_assistant: Assis
         ("Quelle est l'adresse électronique de l'ARS ?", "Contactez l'ARS.", True),
         ("Quel budget l'État a-t-il prévu ?", "Un budget de 2 millions d'euros.", False),
         ("Quel budget l'État a-t-il prévu ?", "L'État finance les protocoles.", True),
+        # A flat fee is an amount.
+        ("Quel forfait la MSP reçoit-elle ?", "Un forfait de 25 euros par patient.", False),
+        ("Quel forfait la MSP reçoit-elle ?", "La MSP perçoit un forfait.", True),
         ("Comment s'appelait le ministre signataire ?", "Signé : Olivier VÉRAN.", False),
         ("Comment s'appelait le ministre signataire ?", "Le ministre chargé de la santé.", True),
         ("Qui préside le conseil de l'Ordre ?", "Le conseil est présidé par M. Martin.", False),

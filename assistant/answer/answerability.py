@@ -192,6 +192,12 @@ _NOT_A_SUBJECT = re.compile(
 )
 
 
+_ABOUT = re.compile(
+    r"\s(?:sur|portant sur|relatifs? a|concernant)\s+"
+    r"(?!(?:la |le |l')?(?:plateforme|site|portail|internet|demarches)\b)"
+)
+
+
 def protocol_subject(question: str) -> list[str]:
     """Word stems of what a protocol or AMI the question names is about (empty when none is)."""
     folded = fold_for_matching(question)
@@ -199,6 +205,11 @@ def protocol_subject(question: str) -> list[str]:
     if match is None:
         return _bare_subject(question, folded)
     subject = match.group("subject")
+    # « Le protocole de soins non programmés sur l'odynophagie »: the kind of care, then what
+    # it is about.
+    about = _ABOUT.search(subject) if match.re is _SUBJECT_AFTER_DE else None
+    if about:
+        subject = subject[about.end() :]
     end = _SUBJECT_END.search(subject)
     tokens = tokenize_fr(subject[: end.start()] if end else subject)
     return [token for token in tokens if token not in _GENERIC_SUBJECT][:_SUBJECT_TOKENS]

@@ -188,7 +188,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
             # "Elle touche la prime : ça représente combien par mois ?"
             r"|\b(?:touche|gagne|percoi|remunere|indemnise)\w*\b[^?]*\bcombien\b(?! de | d')"
             r"|\bcombien (?!de |d')[^?]*\bpar (?:mois|an|jour|semaine|heure|acte|patient)\b"
-            r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime)\b"
+            r"|\bquel(?:le)? (?:budget|amende|somme|remuneration|prime|forfait)\b"
             r"|\bhow much\b(?! time\b| notice\b)"
             r"|\b(?:what|which)(?: \w+)? (?:amount|budget|fine|price|fee|salary)\b"
         ),
