@@ -136,14 +136,15 @@ def question_entities(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# « Déposé notre protocole sur la plateforme »: where it was filed, not what it is about.
+_WHERE_FILED = r"(?:la |le |l')?(?:plateforme|site|portail|internet|demarches)\b"
 # What a protocol or an AMI the question names is about: "le protocole national sur la prise en
 # charge du mal de gorge", "un protocole qui permet à l'infirmière de renouveler une contraception",
 # "l'AMI sur la vaccination".
 _PROTOCOL_SUBJECT = re.compile(
     r"\b(?:protocoles?|ami|appels? a manifestation d'interet)\s+"
     r"(?:(?:national|nationaux|local|locaux|de cooperation)\s+)*"
-    # « déposé notre protocole sur la plateforme »: where it is filed, not what it is about.
-    r"(?:(?:sur(?!\s+(?:la |le |l')?(?:plateforme|site|portail|internet|demarches)\b)|pour|"
+    rf"(?:(?:sur(?!\s+{_WHERE_FILED})|pour|"
     r"relatifs? a|concernant|portant sur|consacre a)\s+"
     r"|qui (?:permet|permettent|autorise|autorisent)\s+(?:a|aux)\s+"
     r"[\w']+(?:\s+[\w']+)?\s+d(?:e\s+|'))"
@@ -192,10 +193,7 @@ _NOT_A_SUBJECT = re.compile(
 )
 
 
-_ABOUT = re.compile(
-    r"\s(?:sur|portant sur|relatifs? a|concernant)\s+"
-    r"(?!(?:la |le |l')?(?:plateforme|site|portail|internet|demarches)\b)"
-)
+_ABOUT = re.compile(rf"\s(?:sur|portant sur|relatifs? a|concernant)\s+(?!{_WHERE_FILED})")
 
 
 def protocol_subject(question: str) -> list[str]:
