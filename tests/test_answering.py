@@ -774,6 +774,20 @@ def test_web_text_with_uneven_lines_is_not_joined_on_capitals() -> None:
             "Les équipes sont informées par courrier dans le mois qui suit.",
         ),
         ("Engagement : élaborer le protocole avec l'appui du comité et en", None),
+        # A source excerpt that stops mid-word (« stru[…] »): its whole words, marked as cut.
+        (
+            "Le délégué suit une formation de quatre heures, dont une partie en e-learning. "
+            "Elle est assurée par un organisme agréé ou au sein de la stru[…]",
+            "Le délégué suit une formation de quatre heures, dont une partie en e-learning. "
+            "Elle est assurée par un organisme agréé ou au sein […]",
+        ),
+        (
+            "Le décret a été pris après l'avis du Haut Conseil des professions paramédicales "
+            "du 19 dé[…]",
+            "Le décret a été pris après l'avis du Haut Conseil des professions paramédicales "
+            "du 19 […]",
+        ),
+        ("Les professions concernées sont les infirmiers, les manipu[...]", None),
     ],
 )
 def test_complete_part_keeps_a_cut_unit_up_to_its_last_clause(

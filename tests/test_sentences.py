@@ -98,6 +98,19 @@ def test_an_item_that_introduces_a_sub_list_starts_a_unit_of_its_own() -> None:
     assert "arbres de décision" in units[1]
 
 
+def test_a_list_whose_source_stops_mid_word_ends_on_whole_words() -> None:
+    text = (
+        "Les professionnels de santé concernés sont :\n"
+        "- Professions médicales : médecins, sages-femmes et odontologistes ;\n"
+        "- Auxiliaires médicaux : diététiciens, ergothérapeutes, infirmiers, manipu[…]"
+    )
+    assert split_sentences(text) == [
+        "Les professionnels de santé concernés sont : Professions médicales : médecins, "
+        "sages-femmes et odontologistes ; Auxiliaires médicaux : diététiciens, ergothérapeutes, "
+        "infirmiers ; […]"
+    ]
+
+
 def test_an_introduction_without_its_list_is_not_quoted() -> None:
     ends_on_introduction = (
         "Le directeur transmet chaque année les indicateurs de suivi des protocoles locaux. "

@@ -76,10 +76,7 @@ def split_sentences(text: str) -> list[str]:
             items.append(_clean(candidate).rstrip(" ;.,"))
         if items:
             after = i + 1 + len(items)
-            # A last item that ends on « ; » is followed by others the passage does not hold;
-            # a list interrupted by a sub-list goes on after it.
-            goes_on = after < len(lines) and _LIST_MARK.match(lines[after]) is not None
-            cut = goes_on or (after == len(lines) and lines[after - 1].endswith(_ITEM_GOES_ON))
+            items, cut = _list_end(items, lines, after)
             units += _list_units(_clean(line), items, cut=cut)
             i = after
             continue
@@ -98,6 +95,20 @@ def split_sentences(text: str) -> list[str]:
                 units.append(_shorten(cleaned, _MAX_CHARS))
         i += 1
     return units
+
+
+def _list_end(items: list[str], lines: list[str], after: int) -> tuple[list[str], bool]:
+    """The items of a list that ends before ``lines[after]``, and whether it goes on unseen.
+
+    A last item that ends on « ; » is followed by others the passage does not hold; a list
+    interrupted by a sub-list goes on after it; a source excerpt may stop mid-word in it.
+    """
+    goes_on = after < len(lines) and _LIST_MARK.match(lines[after]) is not None
+    cut = goes_on or (after == len(lines) and lines[after - 1].endswith(_ITEM_GOES_ON))
+    trimmed = whole_words(items[-1])
+    if trimmed is None:
+        return items, cut
+    return [*items[:-1], trimmed] if trimmed else items[:-1], True
 
 
 def _list_units(introduction: str, items: list[str], *, cut: bool) -> list[str]:
@@ -185,9 +196,26 @@ def ends_mid_sentence(text: str) -> bool:
 
 
 _CLAUSE_END = re.compile(r"[.;:!?)…](?=\s)")
+# The last word of a source excerpt that stops in the middle of it (« au sein de la stru[…] »).
+_CUT_MID_WORD = re.compile(r"\s+\S*[\w’']\[(?:…|\.\.\.)\]$")
 _SENTENCE_STOP = re.compile(r"[.!?…](?=\s)")
 # What is left of a cut unit must say something on its own.
 _MIN_COMPLETE_CHARS = 60
+
+
+def whole_words(text: str) -> str | None:
+    """``text`` up to its last whole word when its source excerpt stops mid-word, else None.
+
+    « … agréé ou au sein de la stru[…] » → « … agréé ou au sein »: the words left hanging
+    (« de la ») go with the cut one.
+    """
+    if not _CUT_MID_WORD.search(text.rstrip()):
+        return None
+    kept = _CUT_MID_WORD.sub("", text.rstrip())
+    while ends_mid_sentence(kept):
+        trimmed = kept.rstrip(" ,’")
+        kept = trimmed if trimmed != kept else kept.rsplit(" ", 1)[0]
+    return kept
 
 
 def complete_part(text: str) -> str | None:
@@ -195,8 +223,12 @@ def complete_part(text: str) -> str | None:
 
     « La liste est publiée selon la thématique (plaies, gynécologie…) : Les protocoles
     nationaux - Ministère de la » keeps its statement up to the colon (« … gynécologie…) […] »);
-    a cut unit with no complete clause of some length before the cut is None.
+    a cut unit with no complete clause of some length before the cut is None. A unit whose
+    source excerpt stops mid-word keeps its whole words (« … agréé ou au sein […] »).
     """
+    kept = whole_words(text)
+    if kept is not None:
+        return f"{kept} […]" if len(kept) >= _MIN_COMPLETE_CHARS else None
     if text.rstrip().endswith(":"):
         # An introduction whose list or value the passage does not hold: the sentences
         # before it, if any.
