@@ -473,6 +473,35 @@ def test_a_question_asking_several_things_may_have_its_figure_after_the_lead() -
     assert not asked_kind_unstated(one, [count, lead])
 
 
+_REPORT_DUTY = (
+    "Dans un délai de six mois à compter de la publication de la présente loi, le Gouvernement "
+    "remet au Parlement un rapport sur les protocoles de coopération."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "unstated"),
+    [
+        # Whether or when the act was done: the deadline the law sets does not say it.
+        ("Le rapport prévu par la loi a-t-il bien été remis au Parlement ?", True),
+        ("Le rapport, le Gouvernement l'a remis au Parlement à quelle date ?", True),
+        ("À quelle date le Gouvernement a-t-il effectivement remis ce rapport ?", True),
+        # What the text itself did, or what it prescribes: it says so.
+        ("La loi a-t-elle demandé au Gouvernement un rapport sur les protocoles ?", False),
+        ("Dans quel délai le Gouvernement doit-il remettre son rapport au Parlement ?", False),
+    ],
+)
+def test_a_deadline_set_by_a_text_does_not_say_the_act_was_done(
+    question: str, unstated: bool
+) -> None:
+    assert asked_kind_unstated(question, [_REPORT_DUTY]) is unstated
+
+
+def test_an_act_done_is_stated_by_a_sentence_that_says_it_was() -> None:
+    published = "Le décret a été publié au Journal officiel le 21 novembre 2021."
+    assert not asked_kind_unstated("Le décret a-t-il été publié ?", [published])
+
+
 def test_a_quoted_name_alone_only_answers_which_one_or_whether_it_exists() -> None:
     title = "« Suivi, prescriptions et orientation de patients atteints de la maladie d'Alzheimer »"
     content = "Dans le protocole Alzheimer, quels médicaments l'infirmière peut-elle prescrire ?"
@@ -1480,3 +1509,20 @@ def test_a_title_answers_a_question_that_asks_which_text() -> None:
 
     assert title not in quoted(False)
     assert title in quoted(True)
+
+
+@pytest.mark.parametrize(
+    ("question", "title_answers"),
+    [
+        ("Le décret qui organise le comité national, il date de quand ?", True),
+        ("When was the decree on the national committee published?", True),
+        ("De quand date l'arrêté qui autorise le protocole ?", True),
+        # A date asked of something else, or a text named with no date asked.
+        ("Quand le comité national se réunit-il ?", False),
+        ("Que prévoit le décret sur la composition du comité ?", False),
+    ],
+)
+def test_a_title_answers_a_question_that_asks_the_date_of_a_text(
+    question: str, title_answers: bool
+) -> None:
+    assert asks_which_text(question) is title_answers

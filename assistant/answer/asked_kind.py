@@ -287,6 +287,7 @@ _DATE = rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN}) \d{{4}}|\d{{2}}/\d{{2}}/
 _ASKS_WHICH_TEXT = re.compile(
     r"\bquel(?:le)?s? (?:decret|loi|arrete|texte)|\bwhich (?:decree|law|order|text)"
 )
+_NAMES_A_TEXT = re.compile(r"\b(?:decret|arrete|loi|decree|order|law)\b")
 # What kind of sentence answers a kind of question (folded text): a text's reference, a date, a
 # duration, an actor, a place. Such sentences get a bonus when the answer is composed.
 _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
@@ -338,8 +339,16 @@ _EXPECTED_KIND_BONUS = 0.15
 
 
 def asks_which_text(question: str) -> bool:
-    """Whether the question asks which text (« quel décret fixe… ? »): a title answers it."""
-    return bool(_ASKS_WHICH_TEXT.search(fold_for_matching(question)))
+    """Whether a text's title may answer: the question asks which text, or the date of one.
+
+    « Quel décret fixe… ? », « le décret…, il date de quand ? »: « Décret n° … du … ».
+    """
+    folded = fold_for_matching(question)
+    if _ASKS_WHICH_TEXT.search(folded):
+        return True
+    return _NAMES_A_TEXT.search(folded) is not None and any(
+        kind.search(folded) for kind in _DATE_KINDS
+    )
 
 
 def expected_kind_bonus(question: str) -> Callable[[str], float] | None:
@@ -415,9 +424,39 @@ def asked_kind_unstated(
     """
     several = several or question.count("?") > 1
     stated = answer_sentences if several else answer_sentences[:1]
+    if answer_sentences and _done_asked_duty_quoted(question, answer_sentences[0]):
+        return True
     if not several and answer_sentences and _only_a_title(question, answer_sentences[0]):
         return True
     return answer_type_missing(question, " ".join(stated))
+
+
+# "Le rapport a-t-il (bien / finalement) été remis ?", "le Gouvernement l'a remis quand ?": whether
+# or when an act was done. Not what a text did ("la loi a-t-elle demandé…"): its content says it.
+_MANNER = r"(?:(?:effectivement|finalement|bien|deja|vraiment) )*"
+_DONE = re.compile(
+    rf"\b(?:(?:a|ont)-t-(?:il|elle|ils|elles|on)|(?:l'|les |il |elle |ils |elles |on )(?:a|ont))"
+    rf" {_MANNER}(?:ete )?{_MANNER}([a-z]+(?:e|i|is|it|u)e?s?)\b"
+)
+_WHAT_A_TEXT_DOES = re.compile(
+    r"^(?:demand|prev|fix|defini|modifi|cre|institu|autoris|precis|pos|ouvert|introdui|"
+    r"supprim|abrog|remplac|etend|etendu|dit|prescrit|impos)"
+)
+# A duty with a deadline: « dans un délai de six mois…, le Gouvernement remet un rapport ».
+_DUTY_DEADLINE = re.compile(r"\bdans un delai (?:de|d'un|maximal)|\bau plus tard\b")
+
+
+def _done_asked_duty_quoted(question: str, lead: str) -> bool:
+    """The question asks whether or when an act was done; the lead only sets its deadline.
+
+    A text that prescribes an act within a delay does not say that it was done, nor when.
+    """
+    done = _DONE.search(fold_for_matching(question))
+    return (
+        done is not None
+        and not _WHAT_A_TEXT_DOES.match(done.group(1))
+        and _DUTY_DEADLINE.search(fold_for_matching(lead)) is not None
+    )
 
 
 # A quoted name alone: « Réalisation de sutures de plaies simples par un infirmier… ».
