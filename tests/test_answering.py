@@ -439,6 +439,29 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
             True,
         ),
         ("What flat fee does it pay per patient?", "Un forfait de 25 euros par patient.", False),
+        # A penalty: the texts on protocols state none.
+        (
+            "Quelle sanction risque une infirmière si le protocole n'a pas été déclaré ?",
+            "La mise en œuvre d'un protocole est déclarée à l'agence régionale de santé.",
+            True,
+        ),
+        (
+            "Quelle sanction risque une infirmière si le protocole n'a pas été déclaré ?",
+            "L'ARS peut suspendre l'adhésion du professionnel au protocole.",
+            False,
+        ),
+        ("What penalty does the nurse face?", "Le protocole est déclaré à l'ARS.", True),
+        # A deadline asked in English is a date.
+        (
+            "What was the deadline for applying to the AMI?",
+            "Toute équipe peut candidater à l'AMI.",
+            True,
+        ),
+        (
+            "What was the deadline for applying to the AMI?",
+            "Date de clôture des candidatures : 02/05/2023",
+            False,
+        ),
         (
             "What is the number of national protocols?",
             "Le ministère se félicite de la dynamique engagée.",
@@ -553,6 +576,15 @@ def test_the_sentence_stating_the_quantity_asked_leads() -> None:
     length = "Ce protocole est autorisé pour combien de temps ?"
     said = ["Le protocole est autorisé au niveau national.", "Il l'est sans limite de durée."]
     assert answering_sentence(length, said) == 1
+    # A deadline asked (« date limite », « deadline »): the sentence that gives a day.
+    deadline = "What was the closing date for applications to the 2023 call?"
+    ami = [
+        "Infirmiers experts en soins palliatifs.",
+        "Date de clôture des candidatures : 02/05/2023",
+    ]
+    assert answering_sentence(deadline, ami) == 1
+    assert answering_sentence("Quelle est la date limite de candidature ?", ami) == 1
+    assert answering_sentence("Qui peut candidater ?", ami) == 0
 
 
 def test_an_english_question_gives_the_same_kind_bonus() -> None:

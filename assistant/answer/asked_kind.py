@@ -133,6 +133,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(
             r"\bquelle date\b|\bjusqu'a quand\b|\bdate (?:limite|butoir|de cloture)\b"
             r"|\b(?:what|which)(?: exact)? date\b|\buntil when\b|\bby when\b"
+            r"|\b(?:deadline|closing date|due date)\b"
         ),
         re.compile(rf"{_DAY_DATE}|{_RELATIVE_DATE}"),
     ),
@@ -246,6 +247,18 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"\ba quelle frequence\b|\bcombien de fois\b"), re.compile(_FREQUENCY)),
     (re.compile(r"combien d'heures"), re.compile(rf"(?:\d+\s*h|{_NUMBER_WORDS}\s+heure)")),
     (re.compile(r"\bcombien de\b|\bhow many\b"), re.compile(rf"\d|{_NUMBER_WORDS}")),
+    # "Quelle sanction risque-t-il ?": a penalty the text states, or a suspension of the
+    # protocol (the penal ones are asked above).
+    (
+        re.compile(
+            r"\bquel(?:le)?s? (?:sanction|amende|peine)s?\b"
+            r"|\bwhat (?:penalt(?:y|ies)|sanctions?|fines?)\b"
+        ),
+        re.compile(
+            r"\b(?:sanction|amende|peine|emprisonnement|penal|disciplinaire|interdi|"
+            r"radiation|suspen|retrait|retir|met(?:tre)? fin)\w*"
+        ),
+    ),
 ]
 # The kinds above that ask for a date, a month or a year (the first four): the date in a text's
 # name answers them only about that text.
@@ -296,7 +309,10 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(rf"(?:decret|loi|arrete)\s+(?:n°\s*)?\d{{2,4}}-\d+|{_DATE}"),
     ),
     (
-        re.compile(r"\b(?:quand|depuis quand|quelle date|a quelle date|publie)"),
+        re.compile(
+            r"\b(?:quand|depuis quand|quelle date|a quelle date|publie|date (?:limite|butoir|de "
+            r"cloture)|deadline|closing date|due date)"
+        ),
         re.compile(rf"{_DATE}|\b(?:19|20)\d{{2}}\b"),
     ),
     (
@@ -477,12 +493,20 @@ def _only_a_title(question: str, lead: str) -> bool:
     return bool(_QUOTED_NAME.match(lead)) and not _ASKS_A_NAME.search(fold_for_matching(question))
 
 
+# « Quelle est la date limite ? », « what was the deadline? »: a day answers it.
+_ASKS_DEADLINE = re.compile(
+    r"\bdate (?:limite|butoir|de cloture)\b|\b(?:deadline|closing date|due date)\b"
+)
+_DAY_DATE_FOUND = re.compile(_DAY_DATE)
+
+
 def answering_sentence(question: str, sentences: Sequence[str]) -> int:
     """Which sentence leads: the first stating the quantity asked, when the best one does not.
 
     For a count (« combien de protocoles ? »: a sentence that counts protocols) and a length of
-    time (« pour combien de temps ? »: « sans limite de durée », « un mois »), which the best
-    sentence on the right subject often leaves out. 0 (the best sentence stays first) for
+    time (« pour combien de temps ? »: « sans limite de durée », « un mois ») or a deadline
+    (« date limite », « deadline »: a day), which the best sentence on the right subject often
+    leaves out. 0 (the best sentence stays first) for
     other questions, for « combien d'indicateurs, et lesquels ? », or when none states it.
     """
     asked = fold_for_matching(question)
@@ -491,6 +515,8 @@ def answering_sentence(question: str, sentences: Sequence[str]) -> int:
         states = [_counts(counted, fold_accents(text)) for text in sentences]
     elif _ASKS_LENGTH.search(asked):
         states = [bool(_LENGTH.search(fold_for_matching(text))) for text in sentences]
+    elif _ASKS_DEADLINE.search(asked):
+        states = [bool(_DAY_DATE_FOUND.search(fold_accents(text))) for text in sentences]
     else:
         return 0
     return states.index(True) if any(states) else 0
