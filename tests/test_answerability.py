@@ -58,6 +58,18 @@ def test_entities_present_in_the_evidence_are_not_missing() -> None:
     assert missing_entities("Que fait l'ARS Bretagne ?", evidence) == ["bretagne"]
 
 
+def test_where_the_asker_works_is_not_sought_in_the_evidence() -> None:
+    evidence = ["Le protocole local est déclaré à l'agence régionale de santé."]
+    scene = "Je travaille dans une MSP en Bretagne. À qui déclare-t-on un protocole local ?"
+    assert missing_entities(scene, evidence) == []
+    # Named by the question itself, it must be there.
+    assert missing_entities("À qui déclare-t-on un protocole local en Bretagne ?", evidence) == [
+        "bretagne"
+    ]
+    english = "I'm a nurse in Lyon. Which decree lists the documents to send?"
+    assert missing_entities(english, ["Le décret n° 2021-1512 liste les documents."]) == []
+
+
 def test_an_english_date_is_present_through_its_french_month() -> None:
     question = "How many experiments were authorised by the French arrêté of 13 December 2004?"
     evidence = ["Arrêté du 13 décembre 2004 : 5 expérimentations"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from assistant.answer.extractive import question_texts
 from assistant.text.dates import ENGLISH_MONTHS, FOLDED_MONTHS_PATTERN
 from assistant.text.glossary import ACRONYMS, expansions
 from assistant.text.normalize import find_references, fold_for_matching, tokenize_fr
@@ -361,10 +362,12 @@ def missing_entities(
     *,
     documents: Iterable[str] = (),
 ) -> list[str]:
-    """Entities of ``question`` that appear nowhere in ``evidence`` (texts and titles).
+    """Entities the questions of ``question`` name that appear nowhere in ``evidence``.
 
-    The subject of a protocol the question names counts as one entity, missing when most of its
-    words are absent ("le protocole sur le mal de gorge" against passages on other protocols).
+    Evidence is texts and titles. An entity only in the sentences that set the scene (where the
+    asker works) is not sought. The subject of a protocol the question names counts as one
+    entity, missing when most of its words are absent ("le protocole sur le mal de gorge"
+    against passages on other protocols).
     What a protocol is about is a property of the whole document: the subject may also be in
     ``documents`` (every passage of the cited documents, retrieved or not).
     """
@@ -372,10 +375,13 @@ def missing_entities(
     text = _fold(joined)
     acronyms = frozenset(a.lower() for a in _ACRONYM.findall(question))
     tokens = tokenize_fr(joined)
+    # Where the asker stands (« Je travaille dans un centre de santé en Guadeloupe. ») sets the
+    # scene: only what the questions themselves name must be in the evidence.
+    asked = set(question_entities(" ".join(question_texts(question))))
     missing = [
         entity
         for entity in question_entities(question)
-        if not _present(entity, text, acronyms, tokens)
+        if entity in asked and not _present(entity, text, acronyms, tokens)
     ]
     subject = protocol_subject(question)
     if subject and _subject_missing(subject, [*tokens, *tokenize_fr(" ".join(documents))], idf):
