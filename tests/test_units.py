@@ -204,3 +204,17 @@ def test_ingestion_stores_unit_vectors_and_answers_use_them(
     assert QueryOnce.calls == 1  # retrieval's vector, reused for the sentences
     assert assistant._relevance(QueryOnce().embed_query("protocole")) is not None
     assert answer.text
+
+
+def test_a_unit_cut_by_its_source_is_stored_as_it_is_quoted() -> None:
+    chunk = make_chunk(
+        "presse",
+        0,
+        "Le délégué suit une formation de quatre heures, dont une partie en e-learning. "
+        "Elle est assurée par un organisme agréé ou au sein de la stru[…]",
+    )
+    quoted = (
+        "Le délégué suit une formation de quatre heures, dont une partie en e-learning. "
+        "Elle est assurée par un organisme agréé ou au sein […]"
+    )
+    assert list(answer_units([chunk]).values()) == [quoted]
