@@ -459,7 +459,7 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         ),
         (
             "What was the deadline for applying to the AMI?",
-            "Date de clôture des candidatures : 02/05/2023",
+            "Candidatures reçues jusqu'au 15/09/2024",
             False,
         ),
         (
@@ -497,8 +497,7 @@ def test_a_question_asking_several_things_may_have_its_figure_after_the_lead() -
 
 
 _REPORT_DUTY = (
-    "Dans un délai de six mois à compter de la publication de la présente loi, le Gouvernement "
-    "remet au Parlement un rapport sur les protocoles de coopération."
+    "Dans un délai de deux ans, le ministre transmet au Parlement une étude sur les délégations."
 )
 
 
@@ -506,12 +505,12 @@ _REPORT_DUTY = (
     ("question", "unstated"),
     [
         # Whether or when the act was done: the deadline the law sets does not say it.
-        ("Le rapport prévu par la loi a-t-il bien été remis au Parlement ?", True),
-        ("Le rapport, le Gouvernement l'a remis au Parlement à quelle date ?", True),
-        ("À quelle date le Gouvernement a-t-il effectivement remis ce rapport ?", True),
+        ("L'étude prévue par la loi a-t-elle bien été transmise au Parlement ?", True),
+        ("L'étude, le ministre l'a transmise au Parlement à quelle date ?", True),
+        ("À quelle date le ministre a-t-il effectivement transmis cette étude ?", True),
         # What the text itself did, or what it prescribes: it says so.
-        ("La loi a-t-elle demandé au Gouvernement un rapport sur les protocoles ?", False),
-        ("Dans quel délai le Gouvernement doit-il remettre son rapport au Parlement ?", False),
+        ("La loi a-t-elle demandé au ministre une étude sur les délégations ?", False),
+        ("Dans quel délai le ministre doit-il transmettre son étude au Parlement ?", False),
     ],
 )
 def test_a_deadline_set_by_a_text_does_not_say_the_act_was_done(
@@ -580,7 +579,7 @@ def test_the_sentence_stating_the_quantity_asked_leads() -> None:
     deadline = "What was the closing date for applications to the 2023 call?"
     ami = [
         "Infirmiers experts en soins palliatifs.",
-        "Date de clôture des candidatures : 02/05/2023",
+        "Candidatures reçues jusqu'au 15/09/2024",
     ]
     assert answering_sentence(deadline, ami) == 1
     assert answering_sentence("Quelle est la date limite de candidature ?", ami) == 1
@@ -837,18 +836,16 @@ def test_web_text_with_uneven_lines_is_not_joined_on_capitals() -> None:
         ("Engagement : élaborer le protocole avec l'appui du comité et en", None),
         # A source excerpt that stops mid-word (« stru[…] »): its whole words, marked as cut.
         (
-            "Le délégué suit une formation de quatre heures, dont une partie en e-learning. "
-            "Elle est assurée par un organisme agréé ou au sein de la stru[…]",
-            "Le délégué suit une formation de quatre heures, dont une partie en e-learning. "
-            "Elle est assurée par un organisme agréé ou au sein […]",
+            "Le coordinateur réunit l'équipe chaque trimestre pour relire les dossiers. "
+            "Elle se tient dans les locaux de la mai[…]",
+            "Le coordinateur réunit l'équipe chaque trimestre pour relire les dossiers. "
+            "Elle se tient dans les locaux […]",
         ),
         (
-            "Le décret a été pris après l'avis du Haut Conseil des professions paramédicales "
-            "du 19 dé[…]",
-            "Le décret a été pris après l'avis du Haut Conseil des professions paramédicales "
-            "du 19 […]",
+            "La commission a rendu son avis sur le projet de texte lors de sa séance du 12 ma[…]",
+            "La commission a rendu son avis sur le projet de texte lors de sa séance du 12 […]",
         ),
-        ("Les professions concernées sont les infirmiers, les manipu[...]", None),
+        ("Les membres concernés sont les médecins, les pharma[...]", None),
     ],
 )
 def test_complete_part_keeps_a_cut_unit_up_to_its_last_clause(

@@ -100,14 +100,13 @@ def test_an_item_that_introduces_a_sub_list_starts_a_unit_of_its_own() -> None:
 
 def test_a_list_whose_source_stops_mid_word_ends_on_whole_words() -> None:
     text = (
-        "Les professionnels de santé concernés sont :\n"
-        "- Professions médicales : médecins, sages-femmes et odontologistes ;\n"
-        "- Auxiliaires médicaux : diététiciens, ergothérapeutes, infirmiers, manipu[…]"
+        "Les pièces à joindre sont :\n"
+        "- Pièces d'identité : carte professionnelle et diplôme ;\n"
+        "- Pièces de l'équipe : liste des membres, attestation, conven[…]"
     )
     assert split_sentences(text) == [
-        "Les professionnels de santé concernés sont : Professions médicales : médecins, "
-        "sages-femmes et odontologistes ; Auxiliaires médicaux : diététiciens, ergothérapeutes, "
-        "infirmiers ; […]"
+        "Les pièces à joindre sont : Pièces d'identité : carte professionnelle et diplôme ; "
+        "Pièces de l'équipe : liste des membres, attestation ; […]"
     ]
 
 

@@ -210,11 +210,11 @@ def test_a_unit_cut_by_its_source_is_stored_as_it_is_quoted() -> None:
     chunk = make_chunk(
         "presse",
         0,
-        "Le délégué suit une formation de quatre heures, dont une partie en e-learning. "
-        "Elle est assurée par un organisme agréé ou au sein de la stru[…]",
+        "Le coordinateur réunit l'équipe chaque trimestre pour relire les dossiers. "
+        "Elle se tient dans les locaux de la mai[…]",
     )
     quoted = (
-        "Le délégué suit une formation de quatre heures, dont une partie en e-learning. "
-        "Elle est assurée par un organisme agréé ou au sein […]"
+        "Le coordinateur réunit l'équipe chaque trimestre pour relire les dossiers. "
+        "Elle se tient dans les locaux […]"
     )
     assert list(answer_units([chunk]).values()) == [quoted]
