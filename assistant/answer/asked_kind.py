@@ -128,12 +128,13 @@ _ABOUT_A_TEXT = re.compile(
 )
 # A date given by an event: "le lendemain de sa publication", "à compter de la déclaration".
 _RELATIVE_DATE = r"\blendemain\b|\ba compter d|\bdes (?:la|le|sa|son|leur) |\b(?:la|sa) date d"
+# A deadline asked, in French or English (an answer type, a sentence bonus, a lead rule).
+_DEADLINE = r"date (?:limite|butoir|de cloture)|deadline|closing date|due date"
 _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
-            r"\bquelle date\b|\bjusqu'a quand\b|\bdate (?:limite|butoir|de cloture)\b"
+            rf"\bquelle date\b|\bjusqu'a quand\b|\b(?:{_DEADLINE})\b"
             r"|\b(?:what|which)(?: exact)? date\b|\buntil when\b|\bby when\b"
-            r"|\b(?:deadline|closing date|due date)\b"
         ),
         re.compile(rf"{_DAY_DATE}|{_RELATIVE_DATE}"),
     ),
@@ -309,10 +310,7 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(rf"(?:decret|loi|arrete)\s+(?:n°\s*)?\d{{2,4}}-\d+|{_DATE}"),
     ),
     (
-        re.compile(
-            r"\b(?:quand|depuis quand|quelle date|a quelle date|publie|date (?:limite|butoir|de "
-            r"cloture)|deadline|closing date|due date)"
-        ),
+        re.compile(rf"\b(?:quand|depuis quand|quelle date|a quelle date|publie|{_DEADLINE})"),
         re.compile(rf"{_DATE}|\b(?:19|20)\d{{2}}\b"),
     ),
     (
@@ -494,9 +492,7 @@ def _only_a_title(question: str, lead: str) -> bool:
 
 
 # « Quelle est la date limite ? », « what was the deadline? »: a day answers it.
-_ASKS_DEADLINE = re.compile(
-    r"\bdate (?:limite|butoir|de cloture)\b|\b(?:deadline|closing date|due date)\b"
-)
+_ASKS_DEADLINE = re.compile(rf"\b(?:{_DEADLINE})\b")
 _DAY_DATE_FOUND = re.compile(_DAY_DATE)
 
 

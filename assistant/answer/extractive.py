@@ -18,7 +18,7 @@ from assistant.text.normalize import (
     strip_citation_markers,
     tokenize_fr,
 )
-from assistant.text.sentences import complete_part, split_sentences
+from assistant.text.sentences import quoted_units
 
 # A sentence with more than this share of its words in a chosen one repeats it.
 _MAX_OVERLAP = 0.75
@@ -485,13 +485,10 @@ def _candidates(
     titles_answer: bool = False,
 ) -> list[Sentence]:
     """The answer units of the passages that may be quoted."""
-    units = [
-        (p, i, complete_part(text))
-        for p, hit in enumerate(hits)
-        for i, text in enumerate(split_sentences(hit.chunk.text))
-    ]
     candidates = [
-        Sentence(p, i, text, frozenset(tokenize_fr(text))) for p, i, text in units if text
+        Sentence(p, i, text, frozenset(tokenize_fr(text)))
+        for p, hit in enumerate(hits)
+        for i, text in quoted_units(hit.chunk.text)
     ]
     # A heading repeating its title is no answer, except in a text the question names ("what is
     # the decree 2020-148 about?": its title says it) or when it asks which text ("quel décret

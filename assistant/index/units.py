@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.schema import Chunk, Embedder
-from assistant.text.sentences import complete_part, split_sentences
+from assistant.text.sentences import quoted_units
 
 __all__ = [
     "UnitVectors",
@@ -51,17 +51,15 @@ def unit_key(text: str) -> str:
 
 
 def answer_units(chunks: Iterable[Chunk]) -> dict[str, str]:
-    """The answer units of these passages, by key: what sentence choice may quote, as quoted.
+    """The answer units of these passages, by key, as sentence choice quotes them.
 
-    A unit the passage cuts is stored as ``complete_part`` shortens it, so that no quoted unit
-    needs embedding at question time.
+    A unit the passage cuts is stored shortened, so that no quoted unit needs embedding at
+    question time.
     """
     units: dict[str, str] = {}
     for chunk in chunks:
-        for text in split_sentences(chunk.text):
-            quoted = complete_part(text)
-            if quoted:
-                units.setdefault(unit_key(quoted), quoted)
+        for _, text in quoted_units(chunk.text):
+            units.setdefault(unit_key(text), text)
     return units
 
 

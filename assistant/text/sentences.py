@@ -209,9 +209,9 @@ def whole_words(text: str) -> str | None:
     « … agréé ou au sein de la stru[…] » → « … agréé ou au sein »: the words left hanging
     (« de la ») go with the cut one.
     """
-    if not _CUT_MID_WORD.search(text.rstrip()):
+    kept, cut = _CUT_MID_WORD.subn("", text.rstrip())
+    if not cut:
         return None
-    kept = _CUT_MID_WORD.sub("", text.rstrip())
     while ends_mid_sentence(kept):
         trimmed = kept.rstrip(" ,’")
         kept = trimmed if trimmed != kept else kept.rsplit(" ", 1)[0]
@@ -245,6 +245,19 @@ def complete_part(text: str) -> str | None:
         return None
     # Verbatim up to the cut; a statement that went on is marked as cut, like a shortened list.
     return kept if kept.endswith((".", "!", "?", "…")) else f"{kept} […]"
+
+
+def quoted_units(text: str) -> list[tuple[int, str]]:
+    """The answer units of a passage as they are quoted, with their place among its units.
+
+    Each unit is what ``complete_part`` keeps of it; a cut unit with nothing complete left is
+    dropped. Sentence choice and the unit vectors stored at ingestion both read this.
+    """
+    return [
+        (position, quoted)
+        for position, unit in enumerate(split_sentences(text))
+        if (quoted := complete_part(unit))
+    ]
 
 
 def sentence_pieces(line: str) -> list[str]:
