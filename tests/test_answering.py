@@ -294,6 +294,9 @@ def test_renumber(text: str, n_passages: int, expected: tuple[str, list[int], bo
         # "How many X": the count of X, read in the texts' French word for it.
         ("How many pharmacies took part?", "Plus de 100 patientes prises en charge.", True),
         ("How many pharmacies took part?", "Douze pharmacies ont participé.", False),
+        # A hyphenated word before the noun counted (« follow-up indicators »).
+        ("How many follow-up indicators are mandatory?", "Sept indicateurs sont requis.", False),
+        ("How many follow-up indicators are mandatory?", "Le suivi est annuel.", True),
         ("What is the number of the Conseil d'État decree?", "Un décret le fixe.", True),
         ("Above which rate does the ARS act?", "Le taux de reprise est suivi.", True),
         ("Above which rate does the ARS act?", "Au-delà de 20 % de reprises.", False),
@@ -1468,6 +1471,41 @@ def test_a_part_is_answered_by_a_sentence_that_states_what_it_asks() -> None:
     assert not any("21 février 2020" in s.text for s in by_words.sentences)
     assert any("21 février 2020" in s.text for s in by_kind.sentences)
     assert by_kind.sentences[0] == by_words.sentences[0]
+
+
+def test_a_part_that_only_asks_a_kind_asks_it_of_the_previous_subject() -> None:
+    """« …, et pour combien de temps ? »: the length asked is that of the first part's subject.
+
+    The part's own words (« temps ») name nothing the answer holds: it takes the previous
+    part's words, so the sentence that states a length of that subject answers it.
+    """
+    reform = make_chunk(
+        "code",
+        0,
+        "Les anciennes conventions régionales peuvent devenir des conventions nationales sur "
+        "proposition du bureau des partenariats.",
+    )
+    length = make_chunk(
+        "loi",
+        0,
+        "Les conventions nationales ainsi reprises restent applicables sans limite de durée.",
+        kind="loi",
+    )
+    hits = [Hit(reform, 0.6), Hit(length, 0.5)]
+    question = (
+        "Nos anciennes conventions régionales peuvent-elles devenir des conventions nationales, "
+        "et pour combien de temps ?"
+    )
+    parts = question_parts(question, expected_kind_bonus)
+    assert len(parts) == 2
+    assert {"convent", "national"} <= set(parts[1].words)
+
+    answer = extract(
+        weighted_query(question), hits, lambda _t: 1.0, new_source_toll=0.9, parts=parts
+    )
+
+    assert answer.sentences[0].passage == 0
+    assert any("sans limite de durée" in s.text for s in answer.sentences)
 
 
 @pytest.mark.parametrize(

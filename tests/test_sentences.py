@@ -71,6 +71,29 @@ def test_a_long_list_is_quoted_in_parts_each_with_its_introduction() -> None:
         assert any(item in u for u in units)
 
 
+def test_a_list_after_a_long_introduction_repeats_only_its_main_clause() -> None:
+    """A later part of the list opens on the clause that says what the items are, not on the
+    whole introduction, which would leave no room for the items."""
+    introduction = (
+        "Pour une durée de quatre ans à compter de la présente loi, "
+        + "dans le ressort de plusieurs caisses régionales désignées par arrêté, " * 4
+        + "le conseiller en prévention des caisses assure :"
+    )
+    items = [
+        f"La visite numéro {n} du salarié, suivie d'un échange écrit sur les risques relevés"
+        f" lors de l'inspection et d'un compte rendu remis à l'employeur"
+        for n in range(1, 7)
+    ]
+    units = split_sentences(introduction + "\n" + "\n".join(f"- {item} ;" for item in items))
+
+    assert units[0].startswith("Pour une durée de quatre ans")
+    again = "[…] le conseiller en prévention des caisses assure : […] "
+    assert all(unit.startswith(again) for unit in units[1:])
+    # Every item is quoted whole in one unit.
+    for item in items:
+        assert any(item in unit for unit in units)
+
+
 def test_a_list_cut_by_the_end_of_its_passage_says_so() -> None:
     cut = "Les pièces à joindre sont :\n- la déclaration signée ;\n- la liste des professionnels ;"
     assert split_sentences(cut) == [

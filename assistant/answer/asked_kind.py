@@ -73,7 +73,7 @@ _UNITS = frozenset(
     | {fold_accents(month) for month in FRENCH_MONTHS}
 )  # fmt: skip
 _ASKS_WHICH = re.compile(r"\blesquel(?:le)?s\b")
-_COUNTED_ENGLISH = re.compile(r"\b(?:how many|number of) (\w{4,}(?:\s+\w+){0,2})")
+_COUNTED_ENGLISH = re.compile(r"\b(?:how many|number of) (\w[\w-]{3,}(?:\s+[\w-]+){0,2})")
 _COUNTED_NOUN = re.compile(r"\bcombien d(?:e |')(?!temps\b)(\w{4,})")
 _DAY_DATE = (
     rf"\d{{1,2}}(?:er)? (?:{FOLDED_MONTHS_PATTERN})(?: \d{{4}})?|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
@@ -320,7 +320,7 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         ),
         re.compile(
             rf"\b(?:\d+|{_NUMBER_WORDS})\s+(?:jours?|mois|ans|semaines?)|\bsans delai\b"
-            r"|\bimmediatement\b"
+            rf"|\bimmediatement\b|{_UNLIMITED}"
         ),
     ),
     (

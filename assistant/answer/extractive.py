@@ -169,6 +169,10 @@ _QUESTION_WORDS = frozenset(
 # The best sentence for one question of a compound one is added only when it holds at least this
 # share of that question's words (IDF-weighted), and more of them than any chosen sentence does.
 _PART_MIN_COVERAGE = 0.5
+# A part with fewer words of its own than this that asks a kind of thing (« et quand ? ») asks
+# it of the previous part's subject, whose words it takes at a lower weight.
+_OWN_SUBJECT = 2
+_INHERITED_WEIGHT = 0.5
 # A sentence of the kind a part asks counts as this much more of its words.
 _PART_KIND_SHARE = 0.25
 
@@ -181,6 +185,9 @@ class QuestionPart:
     """Its words, question words and auxiliaries left out."""
     of_kind: Callable[[str], float] | None = None
     """Bonus of a sentence that states the kind of thing it asks (a date, an actor…)."""
+    kind_only: bool = False
+    """It asks only that kind of thing, of the previous part's subject: only a sentence that
+    states one answers it."""
 
 
 def question_texts(question: str, *, english: bool = False) -> list[str]:
@@ -202,11 +209,20 @@ def question_parts(
     an ``english`` question's parts are the texts' French terms for its field words.
     """
     parts = []
+    previous: list[str] = []
     for text in question_texts(question, english=english):
         words = french_terms(text) if english else text
         tokens = [token for token in tokenize_fr(words) if token not in _QUESTION_WORDS]
-        if len(set(tokens)) >= (2 if english else 1):
-            parts.append(QuestionPart(dict.fromkeys(tokens, 1.0), kind(text) if kind else None))
+        of_kind = kind(text) if kind else None
+        if of_kind is not None and len(set(tokens)) < _OWN_SUBJECT and previous:
+            # « …, et pour combien de temps ? »: the kind asked, of the previous part's subject.
+            weights = dict.fromkeys(previous, _INHERITED_WEIGHT)
+            weights.update(dict.fromkeys(tokens, 1.0))
+            parts.append(QuestionPart(weights, of_kind, kind_only=True))
+        elif len(set(tokens)) >= (2 if english else 1):
+            parts.append(QuestionPart(dict.fromkeys(tokens, 1.0), of_kind))
+        if len(set(tokens)) >= _OWN_SUBJECT:
+            previous = tokens
     return parts if len(parts) >= 2 else []
 
 
@@ -363,17 +379,24 @@ def _answer_to_part(
     A sentence that states the kind of thing the part asks (a date for « de quand… ») answers
     it with fewer of its words.
     """
-    allowed = [s for s in candidates if (s.passage, s.position) not in restated]
+
+    def states_kind(sentence: Sentence) -> bool:
+        return bool(part.of_kind and part.of_kind(sentence.text))
+
+    def answers(sentence: Sentence) -> bool:
+        return states_kind(sentence) or not part.kind_only
+
+    allowed = [s for s in candidates if (s.passage, s.position) not in restated and answers(s)]
     if not allowed:
         return []
 
     def answering(sentence: Sentence) -> float:
         share = coverage(part.words, sentence.tokens, idf)
-        return share + (_PART_KIND_SHARE if part.of_kind and part.of_kind(sentence.text) else 0)
+        return share + (_PART_KIND_SHARE if states_kind(sentence) else 0)
 
     best = max(allowed, key=lambda s: (answering(s), scores[(s.passage, s.position)]))
     best_answering = answering(best)
-    covered = max((answering(s) for s in chosen), default=0.0)
+    covered = max((answering(s) for s in chosen if answers(s)), default=0.0)
     if best in chosen or best_answering < _PART_MIN_COVERAGE or covered >= best_answering:
         return []
     if any(_overlap(best.tokens, c.tokens) > _MAX_OVERLAP for c in chosen):

@@ -54,6 +54,8 @@ _MAX_LIST_CHARS = 700
 
 # A sentence up to this many times the limit is kept whole rather than cut.
 _LONG_SENTENCE = 1.6
+# An introduction longer than this is repeated by its main clause only before a list's next part.
+_LONG_INTRODUCTION = 200
 
 
 def split_sentences(text: str) -> list[str]:
@@ -117,19 +119,33 @@ def _list_units(introduction: str, items: list[str], *, cut: bool) -> list[str]:
     « Ces indicateurs portent sur : A ; B ; […] » then « Ces indicateurs portent sur : […] C ;
     D. »: an item far down a long list is quoted with what it is an item of.
     """
+    again = _introduction_again(introduction)
     groups: list[list[str]] = [[]]
     for item in items:
-        size = len(introduction) + sum(len(x) + 3 for x in groups[-1]) + len(item)
+        opening = introduction if len(groups) == 1 else again
+        size = len(opening) + sum(len(x) + 3 for x in groups[-1]) + len(item)
         if groups[-1] and size > _MAX_LIST_CHARS:
             groups.append([])
         groups[-1].append(item)
-    again = f"{sentence_pieces(introduction)[-1]} […]"
     units = []
     for number, group in enumerate(groups):
         end = " ; […]" if cut or number < len(groups) - 1 else "."
         opening = introduction if number == 0 else again
         units.append(_shorten(f"{opening} {' ; '.join(group)}{end}", _MAX_LIST_CHARS))
     return units
+
+
+def _introduction_again(introduction: str) -> str:
+    """What a later part of a list opens on: the introduction's last sentence, or its main clause.
+
+    « A titre expérimental…, dans le ressort de…, l'infirmier qualifié… assure : » is too long to
+    repeat before each part: « […] l'infirmier qualifié… assure : […] » says what the items are.
+    """
+    last = sentence_pieces(introduction)[-1]
+    clause = last.rsplit(", ", 1)[-1]
+    if len(last) > _LONG_INTRODUCTION and len(clause) >= _MIN_CHARS:
+        return f"[…] {clause} […]"
+    return f"{last} […]"
 
 
 def starts_with_list_item(text: str) -> bool:
