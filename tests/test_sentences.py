@@ -94,6 +94,18 @@ def test_a_list_after_a_long_introduction_repeats_only_its_main_clause() -> None
         assert any(item in unit for unit in units)
 
 
+def test_a_heading_that_the_next_paragraph_says_again_is_not_a_unit() -> None:
+    """« Suivi des plaies par l'infirmier » over the paragraph that says it is no answer alone."""
+    paragraph = (
+        "Le centre a organisé le suivi des plaies par l'infirmier de l'équipe dans tout le canton."
+    )
+    assert split_sentences(f"Suivi des plaies par l'infirmier\n\n{paragraph}") == [paragraph]
+    # A heading that the paragraph does not repeat stays, and list items are no headings.
+    assert len(split_sentences(f"Le bilan annuel du réseau régional\n\n{paragraph}")) == 2
+    items = "• le suivi des plaies par l'infirmier\n• le suivi des plaies par l'infirmier de nuit"
+    assert len(split_sentences(f"Voici deux cas.\n{items}")) == 2
+
+
 def test_a_list_cut_by_the_end_of_its_passage_says_so() -> None:
     cut = "Les pièces à joindre sont :\n- la déclaration signée ;\n- la liste des professionnels ;"
     assert split_sentences(cut) == [

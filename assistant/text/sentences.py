@@ -66,6 +66,11 @@ def split_sentences(text: str) -> list[str]:
     """
     units: list[str] = []
     lines = _logical_lines(text)
+    lines = [
+        line
+        for line, following in zip(lines, [*lines[1:], ""], strict=True)
+        if not _restated_heading(line, following)
+    ]
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -97,6 +102,26 @@ def split_sentences(text: str) -> list[str]:
                 units.append(_shorten(cleaned, _MAX_CHARS))
         i += 1
     return units
+
+
+_HEADING_CHARS = 150
+_RESTATED_SHARE = 0.8
+_WORD = re.compile(r"\w{3,}")
+
+
+def _restated_heading(line: str, following: str) -> bool:
+    """A heading (no closing punctuation) whose words the paragraph after it all says again.
+
+    « Prise en charge de la cystite par les IDE » over « La CPTS a déployé le protocole pour
+    la prise en charge de la cystite… par les IDE… »: the paragraph is the statement to quote.
+    """
+    if len(line) > _HEADING_CHARS or line.endswith((".", ";", ":", "!", "?", "…", "»", ")")):
+        return False
+    if _LIST_MARK.match(line) or _LIST_MARK.match(following):
+        return False  # list items that share their words
+    words = {w.lower() for w in _WORD.findall(line)}
+    said = {w.lower() for w in _WORD.findall(following)}
+    return len(words) >= 2 and len(words & said) >= _RESTATED_SHARE * len(words)
 
 
 def _list_end(items: list[str], lines: list[str], after: int) -> tuple[list[str], bool]:
