@@ -1521,6 +1521,10 @@ def test_a_part_that_only_asks_a_kind_asks_it_of_the_previous_subject() -> None:
         # The question word a few words after « , et ».
         ("Quelles patientes, et je dois faire combien d'heures de formation ?", 2),
         ("Qui le préside, et il se réunit à quelle fréquence ?", 2),
+        # « et est-ce que… », « et faut-il… »: a yes-no question after « , et ».
+        ("Jusqu'à quand était-ce autorisé, et est-ce que ça a été prolongé ?", 2),
+        ("Qui déclare la convention, et faut-il un avis du bureau ?", 2),
+        ("Les médecins et infirmiers peuvent-ils adhérer ?", 0),
         # A question word after a comma opens a question when the words before it ask one…
         (
             "Qui préside le comité national, quel décret a fixé son fonctionnement, et il se "

@@ -128,7 +128,9 @@ _NEXT_QUESTION = re.compile(
     r"\?\s+|,?\s+et\s+(?=(?:qui|que|qu'|quoi|quel|quelle|quels|quelles|comment|où|ou|quand|"
     r"combien|pourquoi|lesquel\w*|à (?:qui|quel\w*)|auprès de qui|par qui|pour qu\w*|"
     r"dans quel\w*|sur quel\w*|de quel\w*|en quel\w*|avec quel\w*|à partir de quand|"
-    r"depuis quand|jusqu'à quand)\b)"
+    r"depuis quand|jusqu'à quand)\b"
+    # « …, et est-ce que… », « et faut-il… », « et peut-on… »: a yes-no question.
+    r"|est-ce qu|(?:y a|\w+)-t?-?(?:il|elle|on|ils|elles)\b)"
     # "…, et je dois faire combien d'heures ?": the question word a few words further.
     r"|,\s+et\s+(?=(?:[\w']+\s+){1,4}?(?:combien|quel\w*|quand|comment|où|pourquoi)\b)",
     re.IGNORECASE,
