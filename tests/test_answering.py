@@ -1047,6 +1047,8 @@ def test_system_prompt_has_a_refusal_instruction() -> None:
         ),
         ("Quels indicateurs faut-il transmettre ?", "Les indicateurs sont transmis.", False),
         ("Which documents must we send?", "Il fournit : la liste ; le protocole ; l'avis.", True),
+        ("And when were they approved?", "Ils ont été approuvés le 4 mai 2021.", True),
+        ("And when were they approved?", "Ils ont été approuvés par le bureau.", False),
     ],
 )
 def test_expected_kind_bonus(question: str, sentence: str, bonus: bool) -> None:
@@ -1057,6 +1059,11 @@ def test_expected_kind_bonus(question: str, sentence: str, bonus: bool) -> None:
 
 def test_no_expected_kind_for_an_open_question() -> None:
     assert expected_kind_bonus("Comment fonctionne un protocole de coopération ?") is None
+    # « When » as a conjunction asks no date.
+    conjunction = expected_kind_bonus("When the agency rejects a file, which body is told?")
+    assert conjunction is not None
+    assert conjunction("Le 4 mai 2021, le dossier a été rejeté.") == 0
+    assert conjunction("Le directeur en est informé.") > 0
 
 
 @pytest.mark.parametrize(

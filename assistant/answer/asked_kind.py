@@ -310,7 +310,11 @@ _EXPECTED_KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(rf"(?:decret|loi|arrete)\s+(?:n°\s*)?\d{{2,4}}-\d+|{_DATE}"),
     ),
     (
-        re.compile(rf"\b(?:quand|depuis quand|quelle date|a quelle date|publie|{_DEADLINE})"),
+        re.compile(
+            rf"\b(?:quand|depuis quand|quelle date|a quelle date|publie|{_DEADLINE})"
+            # « When was it published? », « and when did it start? » (not « when the ARS… »).
+            r"|\bwhen (?:was|were|is|are|did|does|do|will|would|has|have|had)\b|\bsince when\b"
+        ),
         re.compile(rf"{_DATE}|\b(?:19|20)\d{{2}}\b"),
     ),
     (
