@@ -145,6 +145,13 @@ def test_french_terms_of_procedure_and_time_words() -> None:
     assert "événements indésirables" in french_terms("What if serious adverse events occur?")
 
 
+def test_french_terms_of_the_fields_general_vocabulary() -> None:
+    """A text's legal life, professions and care are read in the texts' terms too."""
+    assert french_terms("When did the decree come into force?") == "décret entrée en vigueur"
+    terms = french_terms("Can care assistants act instead of nurses for sick leave?")
+    assert terms == "aides-soignants en lieu et place infirmiers infirmières arrêt de travail"
+
+
 def test_an_english_questions_sentences_are_weighed_by_its_french_terms(
     assistant: Assistant,
 ) -> None:
