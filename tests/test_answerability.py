@@ -77,6 +77,13 @@ def test_an_english_date_is_present_through_its_french_month() -> None:
     assert missing_entities(question, ["Arrêté du 13 mars 2004"]) == ["decembre"]
 
 
+def test_an_english_field_word_is_present_through_its_french_term() -> None:
+    """« Parliament » is sought as « Parlement », the word the texts use."""
+    question = "By when does the government report to Parliament on the experiment?"
+    assert missing_entities(question, ["Le Gouvernement remet un rapport au Parlement."]) == []
+    assert missing_entities(question, ["Le Gouvernement remet un rapport."]) == ["parlement"]
+
+
 def test_an_acronym_is_present_through_its_expansion() -> None:
     evidence = ["Le comité national des coopérations interprofessionnelles sélectionne."]
     assert missing_entities("Comment la CNCI sélectionne-t-elle ?", evidence) == []

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from assistant.answer.extractive import question_texts
 from assistant.text.dates import ENGLISH_MONTHS, FOLDED_MONTHS_PATTERN
+from assistant.text.english import ENGLISH_TERMS
 from assistant.text.glossary import ACRONYMS, expansions
 from assistant.text.normalize import find_references, fold_for_matching, tokenize_fr
 
@@ -128,6 +129,8 @@ def question_entities(question: str) -> list[str]:
         name = word.split("'")[-1]
         # An English question dates in English: « December » is « décembre » in the texts.
         name = fold_for_matching(ENGLISH_MONTHS.get(name, name))
+        # « Parliament », « Decree »: a field word of an English question, in the texts' terms.
+        name = _fold(ENGLISH_TERMS.get(name, name))
         # An acronym in the English plural (« MSPs ») is the acronym.
         if re.fullmatch(r"[A-Z]{2,}s", match.group(1)):
             name = name[:-1]
