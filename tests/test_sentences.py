@@ -94,6 +94,11 @@ def test_a_list_after_a_long_introduction_repeats_only_its_main_clause() -> None
         assert any(item in unit for unit in units)
 
 
+def test_a_text_without_lines_has_no_units() -> None:
+    assert split_sentences("") == []
+    assert split_sentences(" \n ") == []
+
+
 def test_a_heading_that_the_next_paragraph_says_again_is_not_a_unit() -> None:
     """« Suivi des plaies par l'infirmier » over the paragraph that says it is no answer alone."""
     paragraph = (

@@ -68,8 +68,8 @@ def split_sentences(text: str) -> list[str]:
     lines = _logical_lines(text)
     lines = [
         line
-        for line, following in zip(lines, [*lines[1:], ""], strict=True)
-        if not _restated_heading(line, following)
+        for at, line in enumerate(lines)
+        if at + 1 == len(lines) or not _restated_heading(line, lines[at + 1])
     ]
     i = 0
     while i < len(lines):
