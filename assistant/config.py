@@ -37,6 +37,10 @@ NEW_SOURCE_TOLL = 0.5
 """What a sentence from a document not cited yet must beat the others by to be quoted."""
 KEEP_SHARE = 0.3
 """A sentence scoring under this share of the best one is not relevant enough to quote."""
+ENGLISH_KEEP_SHARE = 0.2
+"""The same share for an English question, whose scores add its units' cosines (weighted 3):
+they spread wider, and a share of 0.3 kept one sentence where the French question kept four
+(dev English questions: key facts 0.699 → 0.727, citation precision 0.840 → 0.832)."""
 SEMANTIC_WEIGHT = 0.0
 
 

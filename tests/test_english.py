@@ -84,6 +84,25 @@ def test_an_english_question_is_answered_in_french_by_meaning(
     assert embedder.documents_embedded == before
 
 
+def test_an_english_question_keeps_sentences_at_its_own_share_of_the_best(
+    assistant: Assistant,
+) -> None:
+    """Its scores add cosines and spread wider: its own keep share decides what is quoted."""
+    question = "How are national protocols authorised by the ministers?"
+    assistant.english_keep_share = 1.0
+    alone = assistant.ask(question)
+    assistant.english_keep_share = -100.0  # every candidate passes
+    more = assistant.ask(question)
+    assert "\n- " not in alone.text  # the best sentence alone
+    assert more.text.count("\n- ") >= 1
+    # A French question is not concerned.
+    french = "Comment les protocoles nationaux sont-ils autorisés ?"
+    assistant.english_keep_share = 1.0
+    kept = assistant.ask(french).text
+    assistant.english_keep_share = -100.0
+    assert assistant.ask(french).text == kept
+
+
 def test_a_french_question_costs_no_extra_embedding(
     assistant: Assistant, embedder: Multilingual
 ) -> None:

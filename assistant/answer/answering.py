@@ -30,7 +30,13 @@ from assistant.answer.extractive import (
     question_texts,
     weighted_query,
 )
-from assistant.config import AUTHORITY_WEIGHT, KEEP_SHARE, NEW_SOURCE_TOLL, SEMANTIC_WEIGHT
+from assistant.config import (
+    AUTHORITY_WEIGHT,
+    ENGLISH_KEEP_SHARE,
+    KEEP_SHARE,
+    NEW_SOURCE_TOLL,
+    SEMANTIC_WEIGHT,
+)
 from assistant.errors import GenerationError, QuestionError
 from assistant.index.units import UnitVectorsFile, embedded_similarities
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
@@ -197,6 +203,7 @@ class Assistant:
         sentence_weights: SentenceWeights | None = None,
         new_source_toll: float = NEW_SOURCE_TOLL,
         keep_share: float = KEEP_SHARE,
+        english_keep_share: float = ENGLISH_KEEP_SHARE,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -212,6 +219,7 @@ class Assistant:
         self.sentence_weights = sentence_weights or SentenceWeights()
         self.new_source_toll = new_source_toll
         self.keep_share = keep_share
+        self.english_keep_share = english_keep_share
 
     @property
     def backend(self) -> str:
@@ -252,7 +260,7 @@ class Assistant:
             semantic_weight=semantic_weight,
             weights=self.sentence_weights,
             new_source_toll=self.new_source_toll,
-            keep_share=self.keep_share,
+            keep_share=self.english_keep_share if english else self.keep_share,
             parts=parts,
             titles_answer=asks_which_text(question),
         )
