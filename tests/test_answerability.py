@@ -30,6 +30,8 @@ from assistant.answer.answerability import (
         ("J'exerce à Lille. Qui déclare ?", ["lille"]),
         # Who asks is not what is asked: the school of a student.
         ("Étudiante en IFSI, je prépare un exposé : quels textes ?", []),
+        # A professional body as users name it, not a specific one.
+        ("Faut-il encore joindre l'attestation d'inscription à l'Ordre ?", []),
         # An English question: its months are the texts' French ones, its adjectives no names.
         (
             "How many experiments did the French arrêté of 13 December 2004 allow?",

@@ -63,6 +63,8 @@ _GENERIC = frozenset(
         # Kinds of structure and of professional: categories the texts speak of in general.
         "msp", "cpts", "cds", "esp", "esms", "ght", "ehpad", "chu", "ssiad", "ide", "idel", "ipa",
         "mco", "ssr", "smr", "had", "usld", "urps",
+        # A professional body as users name it (« l'inscription à l'Ordre »).
+        "ordre", "ordres",
         # Schools and degrees: what a student asking studies (« Étudiante en IFSI, … »).
         "ifsi", "ifmk", "phd",
         # The regime before 2019, as a user names the protocols of that time ("un vieux
