@@ -65,6 +65,10 @@ def _set_keep_share(assistant: Assistant, value: float) -> None:
     assistant.keep_share = value
 
 
+def _set_english_keep_share(assistant: Assistant, value: float) -> None:
+    assistant.english_keep_share = value
+
+
 def _set_rank_weight(assistant: Assistant, value: float) -> None:
     assistant.sentence_weights = replace(assistant.sentence_weights, rank=value)
 
@@ -106,6 +110,13 @@ KNOBS: tuple[Knob, ...] = (
     Knob("min_score", (0.44, 0.47, 0.5), _set_min_score, lambda a: a.min_score),
     Knob("new_source_toll", (0.35, 0.5), _set_toll, lambda a: a.new_source_toll),
     Knob("keep_share", (0.3, 0.35), _set_keep_share, lambda a: a.keep_share),
+    # The same share for English questions (session 17).
+    Knob(
+        "english_keep_share",
+        (0.2, 0.3),
+        _set_english_keep_share,
+        lambda a: a.english_keep_share,
+    ),
     # How much a sentence's passage rank weighs in sentence choice (session 13).
     Knob("sentence_rank_weight", (0.15, 0.25), _set_rank_weight, lambda a: a.sentence_weights.rank),
 )
