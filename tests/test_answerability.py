@@ -84,6 +84,8 @@ def test_an_english_field_word_is_present_through_its_french_term() -> None:
     question = "By when does the government report to Parliament on the experiment?"
     assert missing_entities(question, ["Le Gouvernement remet un rapport au Parlement."]) == []
     assert missing_entities(question, ["Le Gouvernement remet un rapport."]) == ["parlement"]
+    # A French question's capitalised word is sought as written.
+    assert question_entities("Faut-il passer par l'Application du ministère ?") == ["application"]
 
 
 def test_an_acronym_is_present_through_its_expansion() -> None:

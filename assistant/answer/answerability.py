@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from assistant.answer.extractive import question_texts
 from assistant.text.dates import ENGLISH_MONTHS, FOLDED_MONTHS_PATTERN
-from assistant.text.english import ENGLISH_TERMS
+from assistant.text.english import ENGLISH_TERMS, looks_english
 from assistant.text.glossary import ACRONYMS, expansions
 from assistant.text.normalize import find_references, fold_for_matching, tokenize_fr
 
@@ -104,6 +104,9 @@ def question_entities(question: str) -> list[str]:
     """
     question = _EXAMPLES.sub("", question)
     folded = _fold(question)
+    # Only an English question's field words are read in the texts' terms: « Application » in a
+    # French question is not « candidature ».
+    field_terms = ENGLISH_TERMS if looks_english(question) else {}
     found: list[str] = []
     numbers = _TEXT_NUMBER.findall(question)
     found += numbers
@@ -132,7 +135,7 @@ def question_entities(question: str) -> list[str]:
         # An English question dates in English: « December » is « décembre » in the texts.
         name = fold_for_matching(ENGLISH_MONTHS.get(name, name))
         # « Parliament », « Decree »: a field word of an English question, in the texts' terms.
-        name = _fold(ENGLISH_TERMS.get(name, name))
+        name = _fold(field_terms.get(name, name))
         # An acronym in the English plural (« MSPs ») is the acronym.
         if re.fullmatch(r"[A-Z]{2,}s", match.group(1)):
             name = name[:-1]

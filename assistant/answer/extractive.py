@@ -215,15 +215,16 @@ def question_parts(
     for text in question_texts(question, english=english):
         words = french_terms(text) if english else text
         tokens = [token for token in tokenize_fr(words) if token not in _QUESTION_WORDS]
+        distinct = len(set(tokens))
         of_kind = kind(text) if kind else None
-        if of_kind is not None and len(set(tokens)) < _OWN_SUBJECT and previous:
+        if of_kind is not None and distinct < _OWN_SUBJECT and previous:
             # « …, et pour combien de temps ? »: the kind asked, of the previous part's subject.
             weights = dict.fromkeys(previous, _INHERITED_WEIGHT)
             weights.update(dict.fromkeys(tokens, 1.0))
             parts.append(QuestionPart(weights, of_kind, kind_only=True))
-        elif len(set(tokens)) >= (2 if english else 1):
+        elif distinct >= (2 if english else 1):
             parts.append(QuestionPart(dict.fromkeys(tokens, 1.0), of_kind))
-        if len(set(tokens)) >= _OWN_SUBJECT:
+        if distinct >= _OWN_SUBJECT:
             previous = tokens
     return parts if len(parts) >= 2 else []
 
