@@ -237,6 +237,17 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
+class SpanEmbedder(Embedder, Protocol):
+    """An embedder that also gives vectors of parts of a question from the same model pass."""
+
+    def embed_query_spans(
+        self, text: str, spans: Sequence[tuple[int, int]]
+    ) -> tuple[list[float], list[list[float]]]:
+        """``embed_query(text)``, and one vector per character span (none if it cannot)."""
+        ...
+
+
 class Generator(Protocol):
     """A chat model backend."""
 

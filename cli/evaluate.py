@@ -114,9 +114,9 @@ def evaluate(
             "--cv",
             help="Validation croisée en K parties des réglages ajustés (décote des sources "
             "secondaires, poids de l'autorité, seuil de refus, péage d'un nouveau document, "
-            "seuil de citation, en français et en anglais, poids du rang du passage) : chiffres "
-            "honnêtes, sans les "
-            "questions qui ont servi au choix. 0 : aucune.",
+            "seuil de citation, en français et en anglais, poids du rang du passage, cosinus "
+            "minimal d'une phrase avec une partie d'une question composée) : chiffres honnêtes, "
+            "sans les questions qui ont servi au choix. 0 : aucune.",
             min=0,
         ),
     ] = 0,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer.answering import Assistant
-from assistant.schema import Embedder
+from assistant.schema import Embedder, SpanEmbedder
 from evals.cases import EvalCase
 from evals.metrics import ItemResult, summarize
 from evals.runner import run_eval
@@ -69,6 +69,10 @@ def _set_english_keep_share(assistant: Assistant, value: float) -> None:
     assistant.english_keep_share = value
 
 
+def _set_part_min_cosine(assistant: Assistant, value: float) -> None:
+    assistant.part_min_cosine = value
+
+
 def _set_rank_weight(assistant: Assistant, value: float) -> None:
     assistant.sentence_weights = replace(assistant.sentence_weights, rank=value)
 
@@ -119,6 +123,9 @@ KNOBS: tuple[Knob, ...] = (
     ),
     # How much a sentence's passage rank weighs in sentence choice (session 13).
     Knob("sentence_rank_weight", (0.15, 0.25), _set_rank_weight, lambda a: a.sentence_weights.rank),
+    # How close in meaning a sentence must be to answer a part of a compound question
+    # (session 18).
+    Knob("part_min_cosine", (0.4, 0.5), _set_part_min_cosine, lambda a: a.part_min_cosine),
 )
 
 
@@ -167,12 +174,16 @@ def run_grid(
     return results
 
 
+_QueryVectors = tuple[list[float], list[list[float]]]
+
+
 class _QueryCache:
     """The assistant's embedder, remembering the vector of each question already asked."""
 
     def __init__(self, inner: Embedder) -> None:
         self._inner = inner
         self._vectors: dict[str, list[float]] = {}
+        self._spans: dict[tuple[str, tuple[tuple[int, int], ...]], _QueryVectors] = {}
 
     @property
     def model_id(self) -> str:
@@ -185,6 +196,17 @@ class _QueryCache:
         if text not in self._vectors:
             self._vectors[text] = self._inner.embed_query(text)
         return self._vectors[text]
+
+    def embed_query_spans(
+        self, text: str, spans: Sequence[tuple[int, int]]
+    ) -> tuple[list[float], list[list[float]]]:
+        key = (text, tuple(spans))
+        if key not in self._spans:
+            if isinstance(self._inner, SpanEmbedder):
+                self._spans[key] = self._inner.embed_query_spans(text, spans)
+            else:
+                self._spans[key] = (self.embed_query(text), [])
+        return self._spans[key]
 
 
 def fold_of(ids: Sequence[str], folds: int, seed: int = 13) -> dict[str, int]:

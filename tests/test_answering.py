@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -23,6 +25,8 @@ from assistant.answer.asked_kind import (
 )
 from assistant.answer.extractive import (
     Extract,
+    QuestionPart,
+    Relevance,
     Sentence,
     extract,
     question_parts,
@@ -1513,6 +1517,97 @@ def test_a_part_that_only_asks_a_kind_asks_it_of_the_previous_subject() -> None:
 
     assert answer.sentences[0].passage == 0
     assert any("sans limite de durée" in s.text for s in answer.sentences)
+
+
+def _cosines(table: dict[str, float]) -> Relevance:
+    """A part's relevance: the cosine of the first table entry a sentence holds, else 0.2."""
+
+    def relevance(texts: Sequence[str]) -> list[float | None]:
+        return [next((c for key, c in table.items() if key in t), 0.2) for t in texts]
+
+    return relevance
+
+
+def _answer_with_last_part_cosines(
+    question: str, hits: list[Hit], parts: list[QuestionPart], table: dict[str, float] | None
+) -> list[str]:
+    """The sentences chosen when the last part's cosines are those of ``table`` (None: none)."""
+    relevance = _cosines(table) if table is not None else None
+    with_vectors = [*parts[:-1], replace(parts[-1], relevance=relevance)]
+    chosen = extract(
+        weighted_query(question), hits, lambda _t: 1.0, new_source_toll=0.9, parts=with_vectors
+    )
+    return [s.text for s in chosen.sentences]
+
+
+def test_a_part_put_in_other_words_is_answered_by_meaning() -> None:
+    """« …, et faut-il prévenir quelqu'un quand un membre s'en va ? » shares no word with
+    « Tout départ d'un adhérent est signalé au secrétariat » : its vector finds it."""
+    board = make_chunk(
+        "code",
+        0,
+        "Le bureau des partenariats est coordonné par le délégué régional aux conventions. "
+        "Le délégué régional aux conventions rend compte au conseil chaque année.",
+    )
+    leaving = make_chunk(
+        "decret",
+        0,
+        "Tout départ d'un adhérent est signalé sans délai au secrétariat.",
+        kind="decret",
+    )
+    hits = [Hit(board, 0.6), Hit(leaving, 0.5)]
+    question = (
+        "Qui coordonne le bureau des partenariats des conventions, et faut-il prévenir "
+        "quelqu'un quand un membre s'en va ?"
+    )
+    parts = question_parts(question)
+    assert len(parts) == 2
+    assert question[slice(*parts[1].span)] == "faut-il prévenir quelqu'un quand un membre s'en va ?"
+
+    def answer(table: dict[str, float] | None) -> list[str]:
+        return _answer_with_last_part_cosines(question, hits, parts, table)
+
+    by_words = answer(None)
+    assert by_words[0].startswith("Le bureau des partenariats")
+    assert not any("départ" in text for text in by_words)
+    by_meaning = answer({"départ d'un adhérent": 0.62, "coordonné": 0.45})
+    assert by_meaning[0] == by_words[0]
+    assert any("départ" in text for text in by_meaning)
+    # Not clearly closer than what is already said, or not close enough: nothing added.
+    assert answer({"départ d'un adhérent": 0.62, "coordonné": 0.6}) == by_words
+    assert answer({"départ d'un adhérent": 0.33}) == by_words
+
+
+def test_a_part_that_asks_a_kind_is_answered_by_meaning_only_with_one() -> None:
+    """« …, et qui tranche en cas de désaccord ? » : the closest sentence in meaning must name
+    someone (« le conseil régional arbitre… »), not only speak of disagreements."""
+    board = make_chunk(
+        "code",
+        0,
+        "Le bureau des partenariats choisit ses conventions selon leur intérêt régional. "
+        "Le bureau des partenariats publie la liste des conventions choisies.",
+    )
+    disputes = make_chunk(
+        "decret",
+        0,
+        "Le conseil régional arbitre les litiges. Les litiges restent rares en pratique.",
+        kind="decret",
+    )
+    hits = [Hit(board, 0.6), Hit(disputes, 0.5)]
+    question = (
+        "Comment le bureau des partenariats choisit-il ses conventions, et qui tranche en cas "
+        "de désaccord ?"
+    )
+    parts = question_parts(question, expected_kind_bonus)
+    assert len(parts) == 2 and parts[1].of_kind is not None
+
+    def answer(table: dict[str, float] | None) -> list[str]:
+        return _answer_with_last_part_cosines(question, hits, parts, table)
+
+    assert not any("litiges" in t for t in answer(None))
+    assert any("arbitre" in t for t in answer({"arbitre": 0.5}))
+    # Closest in meaning, but naming no one: no answer to « qui ».
+    assert not any("litiges" in t for t in answer({"rares": 0.6, "arbitre": 0.3}))
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,31 @@ class TestSentenceTransformerEmbedder(EmbedderContract):
     def test_model_id_is_the_directory_name(self, embedder: SentenceTransformerEmbedder) -> None:
         assert embedder.model_id == "embeddinggemma-300m"
 
+    def test_the_parts_of_a_question_get_vectors_from_the_same_pass(
+        self, embedder: SentenceTransformerEmbedder
+    ) -> None:
+        """Late chunking: each part's vector leans to what that part asks."""
+        question = (
+            "Qui signe la convention régionale, et à quelle fréquence le bureau se réunit-il ?"
+        )
+        cut = question.index(", et")
+        spans = [(0, cut), (cut + 2, len(question))]
+        whole, parts = embedder.embed_query_spans(question, spans)
+        assert np.allclose(whole, embedder.embed_query(question), atol=1e-6)
+        assert len(parts) == 2
+        assert all(math.isclose(float(np.linalg.norm(p)), 1.0, abs_tol=1e-4) for p in parts)
+        signing, meeting = embedder.embed_documents(
+            [
+                "La convention régionale est signée par le directeur de l'agence.",
+                "Le bureau tient séance deux fois par an.",
+            ]
+        )
+        assert cosine(parts[0], signing) > cosine(parts[0], meeting)
+        assert cosine(parts[1], meeting) > cosine(parts[1], signing)
+        # The second part's vector is closer to its answer than the whole question's is.
+        assert cosine(parts[1], meeting) > cosine(whole, meeting)
+        assert embedder.embed_query_spans(question, []) == (whole, [])
+
 
 def test_missing_local_model_is_a_config_error(tmp_path: object) -> None:
     embedder = SentenceTransformerEmbedder(f"{tmp_path}/modele-absent")

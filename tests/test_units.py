@@ -21,7 +21,7 @@ from assistant.index.units import (
     refresh_unit_vectors,
     units_path,
 )
-from assistant.schema import Hit
+from assistant.schema import Hit, SpanEmbedder
 from ingest.indexing import Ingestor, IngestReport
 from tests.fakes import HashingEmbedder
 from tests.helpers import make_chunk
@@ -218,3 +218,56 @@ def test_a_unit_cut_by_its_source_is_stored_as_it_is_quoted() -> None:
         "Elle se tient dans les locaux […]"
     )
     assert list(answer_units([chunk]).values()) == [quoted]
+
+
+class SpanEmbedding(HashingEmbedder):
+    """The hashing embedder with part vectors: each span's text hashed, calls recorded."""
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+        self.spans: list[list[str]] = []
+
+    def embed_query(self, text: str) -> list[float]:
+        self.queries.append(text)
+        return super().embed_query(text)
+
+    def embed_query_spans(
+        self, text: str, spans: Sequence[tuple[int, int]]
+    ) -> tuple[list[float], list[list[float]]]:
+        self.spans.append([text[start:end] for start, end in spans])
+        hashed = HashingEmbedder()
+        return hashed.embed_query(text), [hashed.embed_query(text[s:e]) for s, e in spans]
+
+
+def test_a_compound_question_and_its_parts_are_embedded_in_one_pass(
+    settings: Settings, store: ChromaStore
+) -> None:
+    Ingestor(settings, HashingEmbedder(), store).run()
+    embedder = SpanEmbedding()
+    assistant = build_assistant(settings, embedder=embedder, store=store)
+    assert isinstance(embedder, SpanEmbedder)
+
+    question = "Qui autorise un protocole local, et qui le déclare à l'agence ?"
+    turn = assistant._prepare(question, (), None, None)
+    assert embedder.queries == []  # retrieval reused the vector of the one pass
+    assert embedder.spans == [["Qui autorise un protocole local", "qui le déclare à l'agence ?"]]
+    assert [part.relevance is not None for part in turn.parts] == [True, True]
+    assert turn.vector == HashingEmbedder().embed_query(question)
+    assert assistant.ask(question).text
+
+    # One question: no parts, the query embedded as usual.
+    embedder.spans.clear()
+    assistant.ask("Qui autorise un protocole local ?")
+    assert embedder.spans == [] and embedder.queries == ["Qui autorise un protocole local ?"]
+
+
+def test_without_part_vectors_a_compound_question_is_answered_by_words(
+    settings: Settings, store: ChromaStore
+) -> None:
+    """An embedder that cannot embed parts (a service) changes nothing but the part vectors."""
+    Ingestor(settings, HashingEmbedder(), store).run()
+    assistant = build_assistant(settings, embedder=HashingEmbedder(), store=store)
+    turn = assistant._prepare(
+        "Qui autorise un protocole local, et qui le déclare ?", (), None, None
+    )
+    assert len(turn.parts) == 2 and all(part.relevance is None for part in turn.parts)

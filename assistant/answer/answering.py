@@ -21,6 +21,7 @@ from assistant.answer.authority import divergence_notes
 from assistant.answer.checklist import build_checklist
 from assistant.answer.extractive import (
     Extract,
+    QuestionPart,
     Relevance,
     Sentence,
     SentenceWeights,
@@ -35,12 +36,21 @@ from assistant.config import (
     ENGLISH_KEEP_SHARE,
     KEEP_SHARE,
     NEW_SOURCE_TOLL,
+    PART_MIN_COSINE,
     SEMANTIC_WEIGHT,
 )
 from assistant.errors import GenerationError, QuestionError
 from assistant.index.units import UnitVectorsFile, embedded_similarities
 from assistant.retrieve.hybrid import HybridRetriever, SearchFilters, asks_about_the_present
-from assistant.schema import Answer, Citation, Generator, Hit, Message, is_historical
+from assistant.schema import (
+    Answer,
+    Citation,
+    Generator,
+    Hit,
+    Message,
+    SpanEmbedder,
+    is_historical,
+)
 from assistant.text.dates import long_french_date
 from assistant.text.english import asks_several_things, french_terms, looks_english
 from assistant.text.normalize import (
@@ -181,6 +191,7 @@ class _Turn:
     vector: list[float]
     weights: dict[str, float]
     already_said: str
+    parts: list[QuestionPart]
 
 
 class Assistant:
@@ -204,6 +215,7 @@ class Assistant:
         new_source_toll: float = NEW_SOURCE_TOLL,
         keep_share: float = KEEP_SHARE,
         english_keep_share: float = ENGLISH_KEEP_SHARE,
+        part_min_cosine: float = PART_MIN_COSINE,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -220,6 +232,7 @@ class Assistant:
         self.new_source_toll = new_source_toll
         self.keep_share = keep_share
         self.english_keep_share = english_keep_share
+        self.part_min_cosine = part_min_cosine
 
     @property
     def backend(self) -> str:
@@ -246,7 +259,7 @@ class Assistant:
         retrieved = time.perf_counter()
         english, said = turn.english, turn.already_said
         semantic_weight = max(self.semantic_weight, _ENGLISH_SEMANTIC_WEIGHT * english)
-        parts = question_parts(question, expected_kind_bonus, english=english)
+        parts = turn.parts
         chosen = extract(
             turn.weights,
             hits,
@@ -262,6 +275,7 @@ class Assistant:
             new_source_toll=self.new_source_toll,
             keep_share=self.english_keep_share if english else self.keep_share,
             parts=parts,
+            part_min_cosine=self.part_min_cosine,
             titles_answer=asks_which_text(question),
         )
         # An English compound question whose parts hold too few field words to be sought apart
@@ -357,9 +371,16 @@ class Assistant:
         question = clean_question(question, self.max_question_chars)
         query, context = self._standalone(question, history)
         english = looks_english(question)
+        parts = question_parts(question, expected_kind_bonus, english=english)
+        vector, part_vectors = self._query_vectors(query, parts if query == question else [])
         hits, vector = self.retriever.search_with_vector(
-            query, k or self.k, filters, mode="dense" if english else None
+            query, k or self.k, filters, mode="dense" if english else None, vector=vector
         )
+        if len(part_vectors) == len(parts):
+            parts = [
+                replace(part, relevance=self._relevance(part_vector))
+                for part, part_vector in zip(parts, part_vectors, strict=True)
+            ]
         return _Turn(
             question,
             query,
@@ -369,7 +390,22 @@ class Assistant:
             # An English question's words weigh its sentences through the texts' French terms.
             weighted_query(french_terms(question) if english else question, context),
             _already_said(question, history),
+            parts,
         )
+
+    def _query_vectors(
+        self, query: str, parts: Sequence[QuestionPart]
+    ) -> tuple[list[float] | None, list[list[float]]]:
+        """The query's vector and its parts', from one model pass, when the embedder can.
+
+        Only worth it when unit vectors are held to compare the parts with; otherwise retrieval
+        embeds the query itself.
+        """
+        embedder = self.retriever.embedder
+        held = self.units.current() if self.units is not None else None
+        if not parts or held is None or not isinstance(embedder, SpanEmbedder):
+            return None, []
+        return embedder.embed_query_spans(query, [part.span for part in parts])
 
     def _relevance(self, vector: Sequence[float], *, compute: bool = False) -> Relevance | None:
         """Cosine of answer units with the question vector.

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 
 from assistant.answer.authority import authority_bonus, authority_sort_key
-from assistant.config import AUTHORITY_WEIGHT, KEEP_SHARE, NEW_SOURCE_TOLL
+from assistant.config import AUTHORITY_WEIGHT, KEEP_SHARE, NEW_SOURCE_TOLL, PART_MIN_COSINE
 from assistant.hierarchy import OFFICIAL_LEVEL, authority_of
 from assistant.schema import Hit, is_historical, is_in_force
 from assistant.text.english import english_questions, french_terms
@@ -177,6 +177,9 @@ _OWN_SUBJECT = 2
 _INHERITED_WEIGHT = 0.5
 # A sentence of the kind a part asks counts as this much more of its words.
 _PART_KIND_SHARE = 0.25
+# When no sentence holds enough of a part's words, the sentence closest to the part in meaning
+# answers it if its cosine reaches this and exceeds every chosen sentence's by the margin.
+_PART_COSINE_MARGIN = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +193,10 @@ class QuestionPart:
     kind_only: bool = False
     """It asks only that kind of thing, of the previous part's subject: only a sentence that
     states one answers it."""
+    span: tuple[int, int] = (0, 0)
+    """Where it is in the question (character offsets)."""
+    relevance: Relevance | None = None
+    """Cosine of answer units with this part alone (its vector from the question's model pass)."""
 
 
 def question_texts(question: str, *, english: bool = False) -> list[str]:
@@ -212,7 +219,11 @@ def question_parts(
     """
     parts = []
     previous: list[str] = []
+    end = 0
     for text in question_texts(question, english=english):
+        start = question.find(text.strip(), end)
+        span = (start, start + len(text.strip())) if start >= 0 else (0, 0)
+        end = max(end, span[1])
         words = french_terms(text) if english else text
         tokens = [token for token in tokenize_fr(words) if token not in _QUESTION_WORDS]
         distinct = len(set(tokens))
@@ -221,9 +232,9 @@ def question_parts(
             # « …, et pour combien de temps ? »: the kind asked, of the previous part's subject.
             weights = dict.fromkeys(previous, _INHERITED_WEIGHT)
             weights.update(dict.fromkeys(tokens, 1.0))
-            parts.append(QuestionPart(weights, of_kind, kind_only=True))
+            parts.append(QuestionPart(weights, of_kind, kind_only=True, span=span))
         elif distinct >= (2 if english else 1):
-            parts.append(QuestionPart(dict.fromkeys(tokens, 1.0), of_kind))
+            parts.append(QuestionPart(dict.fromkeys(tokens, 1.0), of_kind, span=span))
         if distinct >= _OWN_SUBJECT:
             previous = tokens
     return parts if len(parts) >= 2 else []
@@ -254,6 +265,7 @@ def extract(
     semantic_weight: float = 0.0,
     weights: SentenceWeights | None = None,
     parts: Sequence[QuestionPart] = (),
+    part_min_cosine: float = PART_MIN_COSINE,
     titles_answer: bool = False,
 ) -> Extract:
     """Pick the best sentences: query coverage, passage rank prior, diversity, a length budget.
@@ -266,7 +278,9 @@ def extract(
     ``relevance`` gives each sentence's cosine with the question (vectors computed at
     ingestion), added with ``semantic_weight`` to its lexical coverage. Each of ``parts``
     (the questions of a compound question) gets the best sentence for it, if none chosen
-    covers it as well. ``titles_answer``: the question asks which text, whose title may say it.
+    covers it as well, or else the sentence closest to it in meaning (its vector), if its
+    cosine reaches ``part_min_cosine``. ``titles_answer``: the question asks which
+    text, whose title may say it.
     """
     featured = candidate_features(
         query,
@@ -340,7 +354,9 @@ def extract(
         chosen_at.add((sentence.passage, sentence.position))
         cited_docs.add(hits[sentence.passage].chunk.doc_id)
         used += len(sentence.text)
-    chosen += _answers_to_parts(parts, candidates, chosen, restated, idf, scores, max_sentences)
+    chosen += _answers_to_parts(
+        parts, candidates, chosen, restated, idf, scores, max_sentences, part_min_cosine
+    )
     chosen = _official_first(chosen, official, scores, hits)
     top_tokens: set[str] = set()
     for hit in hits[:3]:
@@ -360,12 +376,15 @@ def _answers_to_parts(
     idf: Idf,
     scores: dict[tuple[int, int], float],
     max_sentences: int,
+    min_cosine: float,
 ) -> list[Sentence]:
     """Sentences to add so that each question of a compound one is answered."""
     added: list[Sentence] = []
     for part in parts:
         if len(chosen) + len(added) < max_sentences:
-            added += _answer_to_part(part, candidates, [*chosen, *added], restated, idf, scores)
+            added += _answer_to_part(
+                part, candidates, [*chosen, *added], restated, idf, scores, min_cosine
+            )
     return added
 
 
@@ -376,6 +395,7 @@ def _answer_to_part(
     restated: set[tuple[int, int]],
     idf: Idf,
     scores: dict[tuple[int, int], float],
+    min_cosine: float,
 ) -> list[Sentence]:
     """The best sentence for one question of a compound one, if no chosen sentence answers it.
 
@@ -401,6 +421,35 @@ def _answer_to_part(
     best_answering = answering(best)
     covered = max((answering(s) for s in chosen if answers(s)), default=0.0)
     if best in chosen or best_answering < _PART_MIN_COVERAGE or covered >= best_answering:
+        return _closest_to_part(part, allowed, chosen, min_cosine)
+    if any(_overlap(best.tokens, c.tokens) > _MAX_OVERLAP for c in chosen):
+        return _closest_to_part(part, allowed, chosen, min_cosine)
+    return [best]
+
+
+def _closest_to_part(
+    part: QuestionPart, allowed: Sequence[Sentence], chosen: Sequence[Sentence], min_cosine: float
+) -> list[Sentence]:
+    """The sentence closest in meaning to a part its words found no answer to, if clearly so.
+
+    A part put in other words than the texts' (« qui le préside ? » for « la présidence est
+    assurée par… ») shares few words with its answer. Added when its cosine with the part
+    reaches ``min_cosine`` and beats every chosen sentence's by ``_PART_COSINE_MARGIN``;
+    a part that asks a kind of thing is answered only by a sentence that states one.
+    """
+    if part.of_kind is not None:
+        # « à quelle fréquence… ? » : only a sentence that states one answers it.
+        allowed = [s for s in allowed if part.of_kind(s.text)]
+    if part.relevance is None or not allowed:
+        return []
+    cosines = list(part.relevance([s.text for s in allowed]))
+    scored = [(c, s) for c, s in zip(cosines, allowed, strict=True) if c is not None]
+    if not scored:
+        return []
+    closest, best = max(scored, key=lambda pair: pair[0])
+    said = part.relevance([s.text for s in chosen]) if chosen else []
+    answered = max((c for c in said if c is not None), default=0.0)
+    if best in chosen or closest < min_cosine or closest - answered < _PART_COSINE_MARGIN:
         return []
     if any(_overlap(best.tokens, c.tokens) > _MAX_OVERLAP for c in chosen):
         return []

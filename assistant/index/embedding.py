@@ -90,10 +90,7 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         # Normalised again in float32: a bfloat16 model normalises in bfloat16 (norm 1 ± 4e-3).
-        matrix = np.asarray(vectors, dtype=np.float32)
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        matrix /= np.where(norms > 0, norms, 1.0)
-        return [[float(x) for x in row] for row in matrix]
+        return _unit_rows(vectors)
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         """One normalized vector per passage."""
@@ -105,8 +102,80 @@ class SentenceTransformerEmbedder:
         """One normalized vector for a question."""
         return self._encode("encode_query", [text])[0]
 
+    def embed_query_spans(
+        self, text: str, spans: Sequence[tuple[int, int]]
+    ) -> tuple[list[float], list[list[float]]]:
+        """A question's vector and, from the same model pass, one vector per span of it.
+
+        Late chunking: a span's vector is the mean of its tokens' states, with the prompt's, as
+        the model pools the whole question, through the layers that follow the pooling. The
+        question's vector is ``embed_query``'s. Spans are character offsets into ``text``; none
+        come back (an empty list) when the model does not pool by mean or its tokens cannot be
+        matched to the text.
+        """
+        model = self._load()
+        prompt = (getattr(model, "prompts", None) or {}).get("query", "")
+        encode: Any = model.encode_query if prompt else model.encode
+        output = encode([text], output_value=None, convert_to_numpy=False)[0]
+        whole = _unit_rows(output["sentence_embedding"].float().numpy())[0]
+        if not spans:
+            return whole, []
+        head = _after_mean_pooling(model)
+        offsets = _token_offsets(model, prompt + text, output["input_ids"].tolist())
+        if head is None or offsets is None:
+            return whole, []
+        import torch
+
+        states = output["token_embeddings"]
+        shared = [i for i, (_, end) in enumerate(offsets) if end <= len(prompt)]
+        pooled = []
+        for start, end in spans:
+            first, last = start + len(prompt), end + len(prompt)
+            own = [i for i, (s, e) in enumerate(offsets) if first <= s and e <= last and s < e]
+            pooled.append(states[shared + own].mean(dim=0))
+        features: dict[str, Any] = {"sentence_embedding": torch.stack(pooled)}
+        with torch.inference_mode():
+            for module in head:
+                features = module(features)
+        vectors = _unit_rows(features["sentence_embedding"].float().numpy())
+        return whole, vectors
+
     def embed_plain(self, texts: Sequence[str]) -> list[list[float]]:
         """Normalized vectors of ``texts`` as given, no prompt added (what a service computes)."""
         if not texts:
             return []
         return self._encode("encode", list(texts))
+
+
+def _unit_rows(vectors: Any) -> list[list[float]]:
+    """Each row as float32, L2-normalised, as plain lists."""
+    matrix = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix /= np.where(norms > 0, norms, 1.0)
+    return [[float(x) for x in row] for row in matrix]
+
+
+def _after_mean_pooling(model: SentenceTransformer) -> list[Any] | None:
+    """The modules after a mean pooling over every token (prompt included), or None."""
+    modules: list[Any] = list(model)
+    for index, module in enumerate(modules):
+        if type(module).__name__ == "Pooling":
+            config = module.get_config_dict()
+            mean = config.get("pooling_mode") == "mean" or config.get("pooling_mode_mean_tokens")
+            if mean and config.get("include_prompt", True):
+                return modules[index + 1 :]
+            return None
+    return None
+
+
+def _token_offsets(
+    model: SentenceTransformer, text: str, token_ids: list[int]
+) -> list[tuple[int, int]] | None:
+    """Character offsets of the tokens the model read, or None if they are not those ids."""
+    tokenizer = getattr(model, "tokenizer", None)
+    if tokenizer is None or not getattr(tokenizer, "is_fast", False):
+        return None
+    encoded = tokenizer(text, return_offsets_mapping=True)
+    if list(encoded["input_ids"]) != token_ids:
+        return None
+    return [(int(start), int(end)) for start, end in encoded["offset_mapping"]]

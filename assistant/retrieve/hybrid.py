@@ -182,16 +182,19 @@ class HybridRetriever:
         filters: SearchFilters | None = None,
         *,
         mode: RetrieverMode | None = None,
+        vector: list[float] | None = None,
     ) -> tuple[list[Hit], list[float]]:
         """``search``, and the query vector it computed (sentence choice reuses it).
 
         ``mode`` overrides the retriever's own for this query (an English question is searched
-        by meaning only: its words match nothing in the French texts but noise).
+        by meaning only: its words match nothing in the French texts but noise). ``vector``:
+        the query's, already computed by the caller.
         """
         filters = filters or SearchFilters()
         mode = mode or self.mode
         self._refresh_lexical()
-        vector = self.embedder.embed_query(query)
+        if vector is None:
+            vector = self.embedder.embed_query(query)
         dense: list[tuple[Chunk, float]] = []
         lexical: list[tuple[Chunk, float]] = []
         if mode in ("hybrid", "dense"):
