@@ -178,7 +178,7 @@ _INHERITED_WEIGHT = 0.5
 # A sentence of the kind a part asks counts as this much more of its words.
 _PART_KIND_SHARE = 0.25
 # When no sentence holds enough of a part's words, the sentence closest to the part in meaning
-# answers it if its cosine reaches this and exceeds every chosen sentence's by the margin.
+# answers it if its cosine (at least ``part_min_cosine``) exceeds every chosen sentence's by this.
 _PART_COSINE_MARGIN = 0.05
 
 
@@ -221,8 +221,9 @@ def question_parts(
     previous: list[str] = []
     end = 0
     for text in question_texts(question, english=english):
-        start = question.find(text.strip(), end)
-        span = (start, start + len(text.strip())) if start >= 0 else (0, 0)
+        asked = text.strip()
+        start = question.find(asked, end)
+        span = (start, start + len(asked)) if start >= 0 else (0, 0)
         end = max(end, span[1])
         words = french_terms(text) if english else text
         tokens = [token for token in tokenize_fr(words) if token not in _QUESTION_WORDS]
@@ -420,9 +421,12 @@ def _answer_to_part(
     best = max(allowed, key=lambda s: (answering(s), scores[(s.passage, s.position)]))
     best_answering = answering(best)
     covered = max((answering(s) for s in chosen if answers(s)), default=0.0)
-    if best in chosen or best_answering < _PART_MIN_COVERAGE or covered >= best_answering:
-        return _closest_to_part(part, allowed, chosen, min_cosine)
-    if any(_overlap(best.tokens, c.tokens) > _MAX_OVERLAP for c in chosen):
+    if (
+        best in chosen
+        or best_answering < _PART_MIN_COVERAGE
+        or covered >= best_answering
+        or any(_overlap(best.tokens, c.tokens) > _MAX_OVERLAP for c in chosen)
+    ):
         return _closest_to_part(part, allowed, chosen, min_cosine)
     return [best]
 
